@@ -1,0 +1,165 @@
+"""The `icsgraph` command: one sub-command per job, each a thin layer over the Python API.
+
+Exit status: 0 success, 1 user error (bad data, unknown query, bad parameter: a one-paragraph
+message, no traceback), 2 usage error.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from .project import Paths
+from .queries import FORMATS, QueryError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="icsgraph: the Kent and Medway Integrated Care Strategy and KCC's Delivery Plan "
+                       "as a knowledge graph. Start with 'icsgraph all'.")
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
+class UserError(Exception):
+    pass
+
+
+def fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", markup=True)
+    raise typer.Exit(1)
+
+
+def _run(fn):
+    """Run a command body, turning known user errors into exit status 1 with a message."""
+    from .tables import TableError
+    try:
+        return fn()
+    except (TableError, QueryError, UserError, FileNotFoundError) as e:
+        fail(str(e))
+
+
+def _paths(root: Optional[Path]) -> Paths:
+    return Paths(root)
+
+
+RootOpt = typer.Option(None, "--project", help="Project folder holding data/, ontology/, queries/ "
+                       "(default: found from the working directory).")
+
+
+@app.command()
+def build(out_path: Optional[Path] = typer.Option(None, "--out", help="Where to write the graph (default build/graph.ttl)."),
+          root: Optional[Path] = RootOpt):
+    """Read data/ and ontology/, write build/graph.ttl and print counts per class."""
+    from .build import build as do_build, count_classes
+    paths = _paths(root)
+    target = out_path or paths.graph
+
+    def body():
+        g = do_build(paths.data, paths.ontology, target)
+        counts = count_classes(g)
+        out.print(f"Wrote {target} ({len(g)} triples).")
+        for cls, n in counts.items():
+            out.print(f"  {cls:<20} {n:>5}")
+    _run(body)
+
+
+@app.command()
+def validate(graph: Optional[Path] = typer.Option(None, "--graph", help="Graph to check (default build/graph.ttl)."),
+             root: Optional[Path] = RootOpt):
+    """SHACL-validate the built graph; exit status 1 when it does not conform."""
+    from rdflib import Graph
+    from .validate import format_report, validate_graph
+    paths = _paths(root)
+    path = graph or paths.graph
+
+    def body():
+        if not path.exists():
+            raise UserError(f"{path} does not exist: run 'icsgraph build' first")
+        conforms, problems = validate_graph(Graph().parse(path), paths.ontology / "shapes.ttl")
+        out.print(format_report(conforms, problems))
+        if not conforms:
+            raise typer.Exit(1)
+    _run(body)
+
+
+@app.command("queries")
+def queries_cmd(name: Optional[str] = typer.Argument(None, help="Show one query in full."),
+                root: Optional[Path] = RootOpt):
+    """List the canned queries: name, title and parameters (or one query in full)."""
+    from .queries import get_query, list_queries
+    paths = _paths(root)
+
+    def body():
+        if name:
+            q = get_query(name, paths.queries)
+            out.print(f"[bold]{q.name}[/]: {q.summary}", markup=True)
+            out.print(q.description)
+            for p in q.params:
+                ex = f" (e.g. {p.example})" if p.example else ""
+                out.print(f"  --param {p.name}=VALUE   {p.description}{ex}")
+            out.print(f"tags: {', '.join(q.tags)}")
+            return
+        table = RichTable("name", "title", "parameters", show_lines=False)
+        for q in list_queries(paths.queries):
+            table.add_row(q.name, q.summary, ", ".join(p.name for p in q.params))
+        out.print(table)
+        out.print("Run one with: icsgraph query NAME [--param KEY=VALUE] [--format table|csv|json|md]; "
+                  "details with: icsgraph queries NAME")
+    _run(body)
+
+
+def _parse_params(items: List[str]) -> dict:
+    params = {}
+    for item in items:
+        if "=" not in item:
+            raise QueryError(f"--param takes KEY=VALUE, not {item!r}")
+        key, value = item.split("=", 1)
+        params[key.strip()] = value
+    return params
+
+
+@app.command()
+def query(name: str = typer.Argument(..., help="Canned query name (see 'icsgraph queries')."),
+          param: List[str] = typer.Option([], "--param", "-p", help="KEY=VALUE, repeatable."),
+          fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json or md."),
+          endpoint: Optional[str] = typer.Option(None, "--endpoint", help="Run on this SPARQL endpoint instead of build/graph.ttl."),
+          out_path: Optional[Path] = typer.Option(None, "--out", help="Write the answer to this file."),
+          engine: str = typer.Option("oxigraph", "--engine", help="Local engine: oxigraph or rdflib."),
+          root: Optional[Path] = RootOpt):
+    """Run a canned query on the local graph or a remote SPARQL endpoint."""
+    from .build import write_atomically
+    from .queries import columns_of, get_query, render, run_query
+    paths = _paths(root)
+
+    def body():
+        if fmt not in FORMATS:
+            raise QueryError(f"unknown format '{fmt}' (one of {', '.join(FORMATS)})")
+        q = get_query(name, paths.queries)
+        rows = run_query(name, graph_path=paths.graph, endpoint=endpoint, engine=engine,
+                         queries_dir=paths.queries, **_parse_params(param))
+        columns = columns_of(rows, q)
+        if fmt == "table" and not out_path:
+            table = RichTable(*columns, title=q.summary)
+            for r in rows:
+                table.add_row(*["" if r.get(c) is None else str(r[c]) for c in columns])
+            out.print(table)
+            out.print(f"{len(rows)} row(s)")
+            return
+        text = render(rows, columns, "md" if fmt == "table" else fmt)
+        if out_path:
+            write_atomically(out_path, text)
+            err.print(f"Wrote {len(rows)} row(s) to {out_path}")
+        else:
+            sys.stdout.write(text)
+    _run(body)
+
+
+def main():
+    app()
+
+
+if __name__ == "__main__":
+    main()

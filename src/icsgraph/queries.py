@@ -1,0 +1,267 @@
+"""Canned queries: one SPARQL file per question under queries/, metadata in `#+` lines.
+
+A query file starts with grlc-style decorators, for example::
+
+    #+ summary: Services that contribute to a topic
+    #+ description: Delivery mechanisms and actions ...
+    #+ tags:
+    #+   - topic
+    #+ params:
+    #+   topic: {description: "topic label or alternative label", example: loneliness}
+
+Parameters are BASIL-named variables (`?_topic`). Their values are *bound*, never pasted
+into the query text: locally through rdflib's initBindings (executed by Oxigraph via
+oxrdflib, or by rdflib's own engine), remotely as a VALUES block of escaped RDF terms.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from .project import Paths
+
+
+class QueryError(ValueError):
+    """An unknown query, a missing or bad parameter, or a failing endpoint."""
+
+
+@dataclass
+class Param:
+    name: str
+    description: str = ""
+    type: str = "string"      # string | date | integer
+    example: str | None = None
+    default: str | None = None
+
+    def to_term(self, value: str) -> Literal:
+        if self.type == "date":
+            try:
+                return Literal(_dt.date.fromisoformat(value), datatype=XSD.date)
+            except ValueError:
+                raise QueryError(f"parameter '{self.name}' must be a date written YYYY-MM-DD, not {value!r}") from None
+        if self.type == "integer":
+            if not re.fullmatch(r"-?\d+", value):
+                raise QueryError(f"parameter '{self.name}' must be a whole number, not {value!r}")
+            return Literal(int(value), datatype=XSD.integer)
+        return Literal(value)
+
+
+@dataclass
+class CannedQuery:
+    name: str
+    path: Path
+    summary: str
+    description: str
+    tags: list[str]
+    params: list[Param]
+    text: str  # SPARQL without the #+ lines
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def variables(self) -> list[str]:
+        head = re.split(r"\bWHERE\b", self.text, maxsplit=1, flags=re.I)[0]
+        names = re.findall(r"\?([A-Za-z_][A-Za-z0-9_]*)", head.split("SELECT", 1)[-1])
+        return [n for n in dict.fromkeys(names) if not n.startswith("_")]
+
+    def bindings(self, values: dict[str, str]) -> dict[str, Literal]:
+        known = {p.name: p for p in self.params}
+        for key in values:
+            if key not in known:
+                allowed = ", ".join(known) or "none"
+                raise QueryError(f"query '{self.name}' has no parameter '{key}' (parameters: {allowed})")
+        out = {}
+        for p in self.params:
+            value = values.get(p.name, p.default)
+            if value is None:
+                raise QueryError(f"query '{self.name}' needs --param {p.name}=VALUE ({p.description})")
+            out["_" + p.name] = p.to_term(value)
+        return out
+
+
+def parse_query_file(path: Path) -> CannedQuery:
+    meta_lines, body = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#+"):
+            meta_lines.append(line[2:])
+        else:
+            body.append(line)
+    try:
+        meta = yaml.safe_load("\n".join(meta_lines)) or {}
+    except yaml.YAMLError as e:
+        raise QueryError(f"{path}: the #+ metadata lines are not valid YAML: {e}") from None
+    params = []
+    for name, spec in (meta.get("params") or {}).items():
+        spec = spec or {}
+        params.append(Param(name, str(spec.get("description", "")), spec.get("type", "string"),
+                            None if spec.get("example") is None else str(spec["example"]),
+                            None if spec.get("default") is None else str(spec["default"])))
+    known = {"summary", "description", "tags", "params"}
+    return CannedQuery(path.stem, path, str(meta.get("summary", path.stem)),
+                       " ".join(str(meta.get("description", "")).split()),
+                       list(meta.get("tags") or []), params, "\n".join(body).strip() + "\n",
+                       {k: v for k, v in meta.items() if k not in known})
+
+
+def list_queries(queries_dir: Path | None = None) -> list[CannedQuery]:
+    folder = Path(queries_dir or Paths().queries)
+    return [parse_query_file(p) for p in sorted(folder.glob("*.rq"))]
+
+
+def get_query(name: str, queries_dir: Path | None = None) -> CannedQuery:
+    folder = Path(queries_dir or Paths().queries)
+    path = folder / f"{name}.rq"
+    if not re.fullmatch(r"[a-z0-9-]+", name) or not path.exists():
+        names = ", ".join(q.name for q in list_queries(folder))
+        raise QueryError(f"there is no canned query '{name}'. Known queries: {names}")
+    return parse_query_file(path)
+
+
+# --- engines -------------------------------------------------------------------------
+
+_GRAPH_CACHE: dict = {}
+
+
+def load_graph(path: Path, engine: str = "oxigraph") -> Graph:
+    """The built graph, in an Oxigraph-backed rdflib Graph (fast) or a plain rdflib one."""
+    path = Path(path)
+    if not path.exists():
+        raise QueryError(f"{path} does not exist: run 'icsgraph build' first")
+    key = (str(path.resolve()), path.stat().st_mtime_ns, engine)
+    if key not in _GRAPH_CACHE:
+        if engine == "oxigraph":
+            g = Graph(store="Oxigraph")
+            g.parse(path, format="ox-turtle")
+        elif engine == "rdflib":
+            g = Graph()
+            g.parse(path, format="turtle")
+        else:
+            raise QueryError(f"unknown engine '{engine}' (oxigraph or rdflib)")
+        _GRAPH_CACHE.clear()
+        _GRAPH_CACHE[key] = g
+    return _GRAPH_CACHE[key]
+
+
+def _cell(var: str, value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, URIRef) and not var.endswith("_iri"):
+        return str(value).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return str(value)
+
+
+def run_on_graph(query: CannedQuery, graph: Graph, params: dict[str, str] | None = None) -> list[dict]:
+    bindings = query.bindings(params or {})
+    result = graph.query(query.text, initBindings=bindings)
+    variables = [str(v) for v in result.vars]
+    return [{v: _cell(v, row[i]) for i, v in enumerate(variables) if not v.startswith("_")}
+            for row in result]
+
+
+def with_values_block(text: str, bindings: dict[str, Literal]) -> str:
+    """The query with a VALUES block of escaped terms as the first thing inside its
+    outermost WHERE group: the safe way to bind parameters on a remote endpoint."""
+    if not bindings:
+        return text
+    names = sorted(bindings)
+    block = "VALUES (" + " ".join("?" + n for n in names) + ") { (" + \
+        " ".join(bindings[n].n3() for n in names) + ") }"
+    match = re.search(r"\bWHERE\s*\{", text, flags=re.I)
+    if not match:
+        raise QueryError("query has no WHERE { ... } group to bind parameters in")
+    return text[:match.end()] + "\n  " + block + "\n" + text[match.end():]
+
+
+def run_on_endpoint(query: CannedQuery, endpoint: str, params: dict[str, str] | None = None) -> list[dict]:
+    from SPARQLWrapper import JSON, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+    text = with_values_block(query.text, query.bindings(params or {}))
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(text)
+    client.setReturnFormat(JSON)
+    client.setMethod("POST")
+    try:
+        data = client.queryAndConvert()
+    except (SPARQLWrapperException, OSError) as e:
+        raise QueryError(f"the SPARQL endpoint {endpoint} failed: {e}") from None
+    variables = [v for v in data["head"]["vars"] if not v.startswith("_")]
+    rows = []
+    for b in data["results"]["bindings"]:
+        row = {}
+        for v in variables:
+            cell = b.get(v)
+            if cell is None:
+                row[v] = None
+            elif cell["type"] == "uri":
+                row[v] = _cell(v, URIRef(cell["value"]))
+            else:
+                row[v] = cell["value"]
+        rows.append(row)
+    return rows
+
+
+def run_query(name: str, *, graph: Graph | None = None, graph_path: Path | None = None,
+              endpoint: str | None = None, engine: str = "oxigraph", queries_dir: Path | None = None,
+              **params) -> list[dict]:
+    """Run a canned query and return its rows as dicts of strings, e.g.
+    `run_query("services-for-topic", topic="loneliness")`."""
+    query = get_query(name, queries_dir)
+    params = {k: str(v) for k, v in params.items()}
+    if endpoint:
+        return run_on_endpoint(query, endpoint, params)
+    if graph is None:
+        graph = load_graph(graph_path or Paths().graph, engine)
+    return run_on_graph(query, graph, params)
+
+
+# --- output formats --------------------------------------------------------------------
+
+FORMATS = ("table", "csv", "json", "md")
+
+
+def columns_of(rows: list[dict], query: CannedQuery | None = None) -> list[str]:
+    if rows:
+        return list(rows[0].keys())
+    return query.variables if query else []
+
+
+def to_csv(rows, columns) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow(["" if r.get(c) is None else r[c] for c in columns])
+    return buf.getvalue()
+
+
+def to_json(rows, columns) -> str:
+    return json.dumps([{c: r.get(c) for c in columns} for r in rows], ensure_ascii=False, indent=2) + "\n"
+
+
+def _md_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(rows, columns) -> str:
+    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    out += ["| " + " | ".join(_md_cell(r.get(c)) for c in columns) + " |" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def render(rows, columns, fmt: str) -> str:
+    if fmt == "csv":
+        return to_csv(rows, columns)
+    if fmt == "json":
+        return to_json(rows, columns)
+    if fmt == "md":
+        return to_markdown(rows, columns)
+    raise QueryError(f"unknown format '{fmt}' (one of {', '.join(FORMATS)})")
