@@ -1,0 +1,33 @@
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MINI = ROOT / "tests" / "fixtures" / "mini"
+
+
+def run_cli(*args, cwd=ROOT):
+    """Run the real `icsgraph` command line; return (exit status, stdout, stderr)."""
+    proc = subprocess.run([sys.executable, "-m", "icsgraph.cli", *map(str, args)],
+                          cwd=cwd, capture_output=True, text=True)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A throw-away project folder: the real ontology and queries, the mini fixture tables."""
+    shutil.copytree(ROOT / "ontology", tmp_path / "ontology")
+    shutil.copytree(ROOT / "queries", tmp_path / "queries")
+    shutil.copytree(MINI, tmp_path / "data")
+    return tmp_path
+
+
+@pytest.fixture
+def real_project(tmp_path):
+    """A throw-away copy of the real project (data, ontology, queries)."""
+    for name in ("ontology", "queries", "data"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("parts", "sources"))
+    return tmp_path

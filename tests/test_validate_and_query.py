@@ -1,0 +1,127 @@
+"""`icsgraph validate` (SHACL) and `icsgraph query` on the mini fixture."""
+import json
+
+from rdflib import Graph, Literal, URIRef
+
+from conftest import run_cli
+
+NODE = "https://w3id.org/icsgraph/id/"
+ICSG = "https://w3id.org/icsgraph/ontology#"
+
+
+def test_validate_passes_on_good_fixture(project):
+    assert run_cli("build", "--project", project)[0] == 0
+    status, out, _ = run_cli("validate", "--project", project)
+    assert status == 0
+    assert "conforms" in out
+
+
+def test_validate_fails_on_broken_graph(project):
+    """A commitment made by two directorates and with no priority breaks the shapes."""
+    assert run_cli("build", "--project", project)[0] == 0
+    path = project / "build" / "graph.ttl"
+    g = Graph().parse(path)
+    c = URIRef(NODE + "commitment/C-SO2-PH-01")
+    g.add((c, URIRef(ICSG + "madeBy"), URIRef(NODE + "organisation/get")))
+    g.remove((c, URIRef(ICSG + "underPriority"), None))
+    o = URIRef(NODE + "outcome/SO1")
+    g.remove((o, URIRef(ICSG + "code"), None))
+    g.add((o, URIRef(ICSG + "code"), Literal("SO9")))
+    g.serialize(path, format="turtle")
+    status, out, _ = run_cli("validate", "--project", project)
+    assert status == 1
+    assert "a commitment is made by exactly one directorate" in out
+    assert "a commitment sits under exactly one priority" in out
+    assert "an outcome code is SO1 to SO6" in out
+
+
+def query_json(project, *args):
+    status, out, err = run_cli("query", *args, "--format", "json", "--project", project)
+    assert status == 0, err
+    return json.loads(out)
+
+
+def test_services_for_topic_follows_alt_labels_any_case(project):
+    assert run_cli("build", "--project", project)[0] == 0
+    by_label = query_json(project, "services-for-topic", "--param", "topic=loneliness")
+    by_alt = query_json(project, "services-for-topic", "--param", "topic=SOCIAL ISOLATION")
+    assert by_label == by_alt
+    # worked out by hand from tests/fixtures/mini: two commitments tagged loneliness
+    # (PH: KALC initiatives; GET: Community Wardens, Libraries), one action (A-GET-01)
+    # and the two services involved in it.
+    through_commitments = {(r["mechanism"], r["directorate"], r["via_code"], r["outcome"])
+                           for r in by_label if r["route"] == "commitment"}
+    assert through_commitments == {
+        ("Support KALC loneliness initiatives", "Public Health", "C-SO2-PH-01", "SO2"),
+        ("Community Wardens", "Growth and Transport", "C-SO2-GET-01", "SO2"),
+        ("Libraries", "Growth and Transport", "C-SO2-GET-01", "SO2"),
+    }
+    assert {r["via_code"] for r in by_label if r["route"] == "action"} == {"A-GET-01"}
+    assert {(r["mechanism"], r["outcome"]) for r in by_label if r["route"] == "services involved"} == {
+        ("Community Wardens", "SO2"), ("Community Wardens", "SO3"), ("Libraries", "SO1"), ("Libraries", "SO2")}
+    # Cost of living uses Community Wardens too, but is not about loneliness
+    assert all(r["via_code"] != "C-SO2-GET-02" for r in by_label)
+
+
+def test_narrower_topics_are_included(project):
+    """'Social prescribing' is narrower than 'Community and voluntary capacity'."""
+    assert run_cli("build", "--project", project)[0] == 0
+    rows = query_json(project, "services-for-topic", "--param", "topic=voluntary sector")
+    assert {r["via_code"] for r in rows} == {"A-GET-01"}
+
+
+def test_hostile_parameter_matches_nothing_and_changes_nothing(project):
+    assert run_cli("build", "--project", project)[0] == 0
+    before = (project / "build" / "graph.ttl").read_bytes()
+    for value in ['loneliness" } ; DROP ALL ; {', "') } UNION { ?s ?p ?o } #", '"}}; CLEAR DEFAULT',
+                  "loneliness\\", "{{topic}}"]:
+        rows = query_json(project, "services-for-topic", "--param", f"topic={value}")
+        assert rows == []
+    assert (project / "build" / "graph.ttl").read_bytes() == before
+    # and the graph still answers
+    assert query_json(project, "services-for-topic", "--param", "topic=loneliness")
+
+
+def test_values_block_escapes_terms_for_remote_endpoints():
+    from icsgraph.queries import with_values_block
+    text = with_values_block("SELECT ?x ?_t WHERE { ?x ?p ?_t }", {"_t": Literal('a" } ; DROP ALL ; {')})
+    assert 'VALUES (?_t) { ("a\\" } ; DROP ALL ; {") }' in text
+
+
+def test_query_formats(project):
+    assert run_cli("build", "--project", project)[0] == 0
+    status, out, _ = run_cli("query", "services-for-topic", "-p", "topic=loneliness", "--format", "csv",
+                             "--project", project)
+    assert status == 0
+    header = out.splitlines()[0].split(",")
+    assert header[:3] == ["mechanism", "mechanism_type", "directorate"] and "via" in header and "outcome" in header
+    status, out, _ = run_cli("query", "services-for-topic", "-p", "topic=loneliness", "--format", "md",
+                             "--project", project)
+    assert status == 0 and out.startswith("| mechanism |")
+    target = project / "answer.json"
+    status, _, _ = run_cli("query", "services-for-topic", "-p", "topic=loneliness", "--format", "json",
+                           "--out", target, "--project", project)
+    assert status == 0 and len(json.loads(target.read_text())) == 9
+
+
+def test_user_errors_exit_1_with_a_message(project):
+    assert run_cli("build", "--project", project)[0] == 0
+    status, _, err = run_cli("query", "no-such-query", "--project", project)
+    assert status == 1 and "there is no canned query 'no-such-query'" in err and "Traceback" not in err
+    status, _, err = run_cli("query", "services-for-topic", "--project", project)
+    assert status == 1 and "needs --param topic=VALUE" in err
+    status, _, err = run_cli("query", "services-for-topic", "-p", "colour=red", "--project", project)
+    assert status == 1 and "has no parameter 'colour'" in err
+
+
+def test_usage_error_exits_2(project):
+    status, _, _ = run_cli("query", "--no-such-flag", "--project", project)
+    assert status == 2
+
+
+def test_python_api_returns_rows(project):
+    from icsgraph import build, run_query
+    build(project / "data", project / "ontology", project / "build" / "graph.ttl")
+    rows = run_query("services-for-topic", graph_path=project / "build" / "graph.ttl",
+                     queries_dir=project / "queries", topic="Loneliness")
+    assert {"mechanism", "directorate", "via", "outcome"} <= set(rows[0])
