@@ -122,10 +122,76 @@ def _parse_params(items: List[str]) -> dict:
 
 
 @app.command()
+def reason(out_path: Optional[Path] = typer.Option(None, "--out", help="Where to write the inferences (default build/inferred.ttl)."),
+           root: Optional[Path] = RootOpt):
+    """Check the graph is consistent (owlready2 + HermiT) and write what it implies to build/inferred.ttl."""
+    from collections import Counter
+    from .reason import ReasoningError, reason as do_reason
+    paths = _paths(root)
+    target = out_path or paths.build / "inferred.ttl"
+
+    def body():
+        if not paths.graph.exists():
+            raise UserError(f"{paths.graph} does not exist: run 'icsgraph build' first")
+        try:
+            inferred = do_reason(paths.graph, target)
+        except ReasoningError as e:
+            raise UserError(str(e)) from None
+        out.print(f"The graph is consistent. Wrote {len(inferred)} inferred triple(s) to {target}:")
+        for prop, n in sorted(Counter(str(p).rsplit("#", 1)[-1] for p in inferred.predicates()).items()):
+            out.print(f"  {prop:<24} {n:>5}")
+    _run(body)
+
+
+@app.command()
+def publish(endpoint: str = typer.Option(..., "--endpoint", help="SPARQL 1.1 Graph Store URL, e.g. http://localhost:7878/store"),
+            graph_iri: str = typer.Option("https://w3id.org/icsgraph/graph", "--graph", help="Named graph to replace."),
+            root: Optional[Path] = RootOpt):
+    """Replace a named graph on a SPARQL 1.1 Graph Store endpoint with the built graph."""
+    from .endpoint import EndpointError, publish as do_publish
+    paths = _paths(root)
+
+    def body():
+        try:
+            status = do_publish(paths.graph, endpoint, graph_iri)
+        except EndpointError as e:
+            raise UserError(str(e)) from None
+        out.print(f"Published {paths.graph} to <{graph_iri}> on {endpoint} (HTTP {status}).")
+        out.print(f"Query it with: icsgraph query NAME --endpoint QUERY-URL --graph {graph_iri}")
+    _run(body)
+
+
+@app.command()
+def serve(port: int = typer.Option(7878, "--port", help="Port on 127.0.0.1."),
+          root: Optional[Path] = RootOpt):
+    """Start a local Oxigraph SPARQL server (with its query page) holding the built graph."""
+    import subprocess
+    from .endpoint import EndpointError, load_store, serve_command
+    paths = _paths(root)
+
+    def body():
+        store = paths.build / "oxigraph"
+        try:
+            load_store(paths.graph, store)
+            command = serve_command(store, port=port)
+        except EndpointError as e:
+            raise UserError(str(e)) from None
+        out.print(f"Serving {paths.graph} at http://127.0.0.1:{port}/ (query page) - "
+                  f"SPARQL endpoint http://127.0.0.1:{port}/query. Stop with Ctrl-C.")
+        out.print(f"Try: icsgraph query services-for-topic -p topic=loneliness --endpoint http://127.0.0.1:{port}/query")
+        try:
+            subprocess.run(command, check=False)
+        except KeyboardInterrupt:
+            pass
+    _run(body)
+
+
+@app.command()
 def query(name: str = typer.Argument(..., help="Canned query name (see 'icsgraph queries')."),
           param: List[str] = typer.Option([], "--param", "-p", help="KEY=VALUE, repeatable."),
           fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json or md."),
           endpoint: Optional[str] = typer.Option(None, "--endpoint", help="Run on this SPARQL endpoint instead of build/graph.ttl."),
+          graph_iri: Optional[str] = typer.Option(None, "--graph", help="With --endpoint: the named graph to query (as published)."),
           out_path: Optional[Path] = typer.Option(None, "--out", help="Write the answer to this file."),
           engine: str = typer.Option("oxigraph", "--engine", help="Local engine: oxigraph or rdflib."),
           root: Optional[Path] = RootOpt):
@@ -138,7 +204,7 @@ def query(name: str = typer.Argument(..., help="Canned query name (see 'icsgraph
         if fmt not in FORMATS:
             raise QueryError(f"unknown format '{fmt}' (one of {', '.join(FORMATS)})")
         q = get_query(name, paths.queries)
-        rows = run_query(name, graph_path=paths.graph, endpoint=endpoint, engine=engine,
+        rows = run_query(name, graph_path=paths.graph, endpoint=endpoint, endpoint_graph=graph_iri, engine=engine,
                          queries_dir=paths.queries, **_parse_params(param))
         columns = columns_of(rows, q)
         if fmt == "table" and not out_path:

@@ -180,7 +180,8 @@ def with_values_block(text: str, bindings: dict[str, Literal]) -> str:
     return text[:match.end()] + "\n  " + block + "\n" + text[match.end():]
 
 
-def run_on_endpoint(query: CannedQuery, endpoint: str, params: dict[str, str] | None = None) -> list[dict]:
+def run_on_endpoint(query: CannedQuery, endpoint: str, params: dict[str, str] | None = None,
+                    graph_iri: str | None = None) -> list[dict]:
     from SPARQLWrapper import JSON, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
     text = with_values_block(query.text, query.bindings(params or {}))
@@ -188,6 +189,8 @@ def run_on_endpoint(query: CannedQuery, endpoint: str, params: dict[str, str] | 
     client.setQuery(text)
     client.setReturnFormat(JSON)
     client.setMethod("POST")
+    if graph_iri:
+        client.addDefaultGraph(graph_iri)
     try:
         data = client.queryAndConvert()
     except (SPARQLWrapperException, OSError) as e:
@@ -209,14 +212,14 @@ def run_on_endpoint(query: CannedQuery, endpoint: str, params: dict[str, str] | 
 
 
 def run_query(name: str, *, graph: Graph | None = None, graph_path: Path | None = None,
-              endpoint: str | None = None, engine: str = "oxigraph", queries_dir: Path | None = None,
-              **params) -> list[dict]:
+              endpoint: str | None = None, endpoint_graph: str | None = None, engine: str = "oxigraph",
+              queries_dir: Path | None = None, **params) -> list[dict]:
     """Run a canned query and return its rows as dicts of strings, e.g.
     `run_query("services-for-topic", topic="loneliness")`."""
     query = get_query(name, queries_dir)
     params = {k: str(v) for k, v in params.items()}
     if endpoint:
-        return run_on_endpoint(query, endpoint, params)
+        return run_on_endpoint(query, endpoint, params, endpoint_graph)
     if graph is None:
         graph = load_graph(graph_path or Paths().graph, engine)
     return run_on_graph(query, graph, params)
