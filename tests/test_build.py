@@ -80,6 +80,7 @@ def test_every_data_node_cites_a_source_document(project):
     ("actions.csv", 2, "outcomes", "SO7", "'SO7' is not an outcome code"),
     ("actions.csv", 2, "outcomes", "S03", "'S03' is not an outcome code"),
     ("commitments.csv", 4, "label", "", "required cell is empty"),
+    ("commitments.csv", 4, "priority", "", "say in 'note' why none fits"),
     ("commitments.csv", 2, "priority", "P-SO3-1", "belongs to SO3, not to SO2"),
     ("actions.csv", 3, "due_date", "March 2026", "not a date"),
     ("commitments.csv", 2, "topics", "lonelyness", "unknown topic 'lonelyness'"),

@@ -175,7 +175,8 @@ def tables_to_graph(tables: dict[str, list[Row]]) -> Graph:
         _labels(g, s, row)
         g.add((s, ICSG.madeBy, node("organisation", row["directorate"])))
         g.add((node("organisation", row["directorate"]), ICSG.madeCommitment, s))
-        g.add((s, ICSG.underPriority, node("priority", row["priority"])))
+        if row.get("priority"):
+            g.add((s, ICSG.underPriority, node("priority", row["priority"])))
         g.add((s, ICSG.underOutcome, node("outcome", row["outcome"])))
         _topics(g, s, row)
         _provenance(g, s, row)

@@ -109,7 +109,7 @@ TABLES: tuple[Table, ...] = (
         C("description"), C("topics", "topics")) + _prov()),
     Table("commitments", (
         C("id", "id", True), C("directorate", "ref", True, "organisations"),
-        C("outcome", "ref", True, "outcomes"), C("priority", "ref", True, "priorities"),
+        C("outcome", "ref", True, "outcomes"), C("priority", "ref", False, "priorities"),
         C("label", required=True), C("topics", "topics")) + _prov(raw_text=True)),
     Table("commitment_mechanisms", (
         C("commitment", "ref", True, "commitments"), C("mechanism", "ref", True, "mechanisms"),
@@ -284,6 +284,11 @@ def _check_consistency(tables, data_dir: Path) -> None:
                 raise TableError(data_dir / f"{table_name}.csv", row.number, column,
                                  f"'{row[column]}' is an organisation, not a council directorate")
     for row in tables["commitments"]:
+        if row.get("priority") is None:
+            if not row.get("note"):
+                raise TableError(data_dir / "commitments.csv", row.number, "priority",
+                                 "empty: give the priority, or say in 'note' why none fits")
+            continue
         if priorities[row["priority"]]["outcome"] != row["outcome"]:
             raise TableError(data_dir / "commitments.csv", row.number, "priority",
                              f"priority '{row['priority']}' belongs to {priorities[row['priority']]['outcome']}, "

@@ -1,0 +1,440 @@
+"""The interactive network page: a networkx projection of the graph, laid out in Python and
+drawn by vis-network in one self-contained HTML file that opens from disk with no network.
+
+- `project(graph)` turns the RDF graph into a networkx.Graph of the things officers reason
+  about (outcomes, priorities, commitments, actions, delivery mechanisms, directorates, ...).
+- `write_page(graph, out_path, ...)` writes the page (optionally a focus view or an
+  outcome/directorate slice) and the same projection as GraphML next to it.
+
+Why not pyvis's own page: pyvis 0.3.2 loads Bootstrap or vis-network from a CDN in every
+mode and inserts its heading unescaped. We use pyvis only to assemble the vis-network node,
+edge and option objects, and render them into templates/network.html with vis-network's JS
+and CSS inlined from the pyvis package. Positions are computed here (seeded spring layout)
+and physics is off, so the browser draws once instead of simulating (slow in headless
+Chromium with software rendering). All data text reaches the page as JSON inside a
+<script type="application/json"> block and is put in the DOM with textContent only; a
+Content-Security-Policy admits only the page's own scripts (by hash) and no network at all.
+"""
+from __future__ import annotations
+
+import base64
+import difflib
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+
+import networkx as nx
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+
+from .build import write_atomically
+from .namespaces import ICSG, ID, TOPIC
+
+
+class VizError(ValueError):
+    """A request the page cannot be made for (focus matches nothing, unknown outcome...)."""
+
+
+class FocusNotFound(VizError):
+    pass
+
+
+# Classes drawn, most specific first (a node takes the first that fits): name, legend
+# label, colour, vis-network shape, legend glyph. Shapes keep a size (no box/ellipse), so
+# size can show degree.
+CLASSES = [
+    ("Strategy", "Strategy", "#4b2c83", "star", "★"),
+    ("DeliveryPlan", "Delivery plan", "#9d7fd0", "star", "★"),
+    ("SharedOutcome", "Shared outcome", "#d62728", "diamond", "◆"),
+    ("Priority", "Priority", "#ff7f0e", "triangle", "▲"),
+    ("Enabler", "Enabler", "#9467bd", "triangleDown", "▼"),
+    ("Indicator", "Indicator", "#17becf", "square", "■"),
+    ("Directorate", "Directorate", "#1f4e9c", "hexagon", "⬢"),
+    ("Organisation", "Organisation", "#7f9fbf", "hexagon", "⬢"),
+    ("Commitment", "Commitment", "#c9b800", "dot", "●"),
+    ("Action", "Action", "#2ca02c", "dot", "●"),
+    ("Plan", "Plan or strategy", "#8c564b", "square", "■"),
+    ("Service", "Service", "#e377c2", "dot", "●"),
+    ("Programme", "Programme", "#bc5090", "diamond", "◆"),
+    ("Partnership", "Partnership", "#ff9da7", "hexagon", "⬢"),
+    ("Activity", "Activity", "#9a9a9a", "dot", "●"),
+    ("Topic", "Topic", "#6baed6", "triangleDown", "▼"),
+]
+CLASS_STYLE = {c[0]: c for c in CLASSES}
+MECHANISMS = {"Plan", "Service", "Programme", "Partnership", "Activity"}
+WORK = {"Commitment", "Action", "Indicator"}  # nodes whose directorates/outcomes/topics spread to neighbours
+SHORT = 24  # characters of a label drawn on the canvas
+PAGE_FACTS = [(ICSG.leadRole, "Lead"), (ICSG.timescale, "Timescale"), (ICSG.dueDate, "Due date"),
+              (ICSG.measure, "Measure"), (ICSG.unit, "Unit"), (ICSG.baselineValue, "Baseline"),
+              (ICSG.baselinePeriod, "Baseline period"), (ICSG.targetValue, "Target"),
+              (ICSG.targetText, "Target (words)"), (ICSG.targetYear, "Target year"),
+              (ICSG.status, "Status"), (DCTERMS.description, "Description")]
+
+
+# --- projection ---------------------------------------------------------------------------
+
+def _key(iri: URIRef) -> str | None:
+    """Node key in the projection: "mechanism/m-wardens", "topic/loneliness"."""
+    s = str(iri)
+    if s.startswith(str(ID)):
+        return s[len(str(ID)):]
+    if s.startswith(str(TOPIC)):
+        return "topic/" + s[len(str(TOPIC)):]
+    return None
+
+
+def _text(g: Graph, s, p) -> str | None:
+    values = sorted(str(o) for o in g.objects(s, p) if isinstance(o, Literal))
+    return values[0] if values else None
+
+
+def _short(label: str, n: int = SHORT) -> str:
+    if len(label) <= n:
+        return label
+    cut = label[:n - 1].rsplit(" ", 1)[0] if " " in label[:n - 1] else label[:n - 1]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def _class_of(g: Graph, s) -> str | None:
+    types = {str(t)[len(str(ICSG)):] for t in g.objects(s, RDF.type) if str(t).startswith(str(ICSG))}
+    if str(s).startswith(str(TOPIC)) and (s, RDF.type, SKOS.Concept) in g:
+        types.add("Topic")
+    return next((c[0] for c in CLASSES if c[0] in types), None)
+
+
+def project(graph: Graph) -> nx.Graph:
+    """The network officers explore, as an undirected networkx graph.
+
+    Nodes (keyed "kind/id"): strategies and delivery plans, shared outcomes, priorities,
+    enablers, indicators, commitments, actions, delivery mechanisms; directorates and
+    organisations that link to something; topics used by something. Edges: the object
+    properties between them (an inverse pair such as madeBy/madeCommitment is one edge),
+    plus two short-cuts through nodes not drawn: directorate --tracks--> indicator (through
+    its logframe entries) and mechanism --involved in--> action (through "services involved").
+    Node attributes: label, short_label, class, class_label, code, alt_labels, directorates,
+    outcomes, topics (labels/codes, as lists), source, source_id, pages, lines, facts, iri.
+    """
+    g = graph
+    keys = {}
+    for s in sorted(set(g.subjects(RDF.type, None)), key=str):
+        k = _key(s) if isinstance(s, URIRef) else None
+        cls = _class_of(g, s) if k else None
+        if cls:
+            keys[s] = (k, cls)
+
+    # inverse properties (from the ontology in the graph): edges keep the declared direction
+    canonical = {q: p for p, q in g.subject_objects(OWL.inverseOf)}
+
+    def prop_label(p):
+        return _text(g, p, RDFS.label) or str(p).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+    relations: dict[tuple[str, str], set[str]] = {}
+
+    def link(a, b, rel):
+        if a == b:
+            return
+        relations.setdefault((a, b) if a < b else (b, a), set()).add(rel)
+
+    used_topics = set()
+    for s, (k, cls) in keys.items():
+        for p, o in g.predicate_objects(s):
+            if p == RDF.type or o not in keys:
+                continue
+            if keys[o][1] == "Topic" and p == DCTERMS.subject and cls != "Topic":
+                used_topics.add(o)
+            if p in canonical:
+                p = canonical[p]
+            link(k, keys[o][0], prop_label(p))
+
+    # short-cuts through logframe entries and "services involved" lists
+    extra_outcomes: dict[str, set[str]] = {}
+    tracks = prop_label(ICSG.tracks)
+    for entry in g.subjects(RDF.type, ICSG.LogframeEntry):
+        for d in g.objects(entry, ICSG.trackedBy):
+            for i in g.objects(entry, ICSG.tracksIndicator):
+                if d in keys and i in keys:
+                    link(keys[d][0], keys[i][0], tracks)
+    for inv in g.subjects(RDF.type, ICSG.ServiceInvolvement):
+        for m in g.objects(inv, ICSG.involvedService):
+            if m not in keys:
+                continue
+            for a in g.objects(inv, ICSG.involvedIn):
+                if a in keys:
+                    link(keys[m][0], keys[a][0], "involved in")
+            for o in g.objects(inv, ICSG.involvementOutcome):
+                code = _text(g, o, ICSG.code)
+                if code:
+                    extra_outcomes.setdefault(keys[m][0], set()).add(code)
+
+    linked = {k for pair in relations for k in pair}
+    keep = {s: kc for s, kc in keys.items()
+            if not (kc[1] in ("Directorate", "Organisation") and kc[0] not in linked)
+            and not (kc[1] == "Topic" and s not in used_topics)}
+
+    G = nx.Graph()
+    for s, (k, cls) in sorted(keep.items(), key=lambda item: item[1][0]):
+        label = _text(g, s, RDFS.label) or _text(g, s, SKOS.prefLabel) or k
+        code = _text(g, s, ICSG.code)
+        short = f"{code} {_short(label, SHORT - 4)}" if cls == "SharedOutcome" and code else _short(label)
+        source = next(iter(sorted(g.objects(s, DCTERMS.source))), None)
+        facts = [[name, str(v)] for p, name in PAGE_FACTS for v in sorted(g.objects(s, p), key=str)]
+        G.add_node(k, label=label, short_label=short, **{"class": cls}, class_label=CLASS_STYLE[cls][1],
+                   code=code or "", iri=str(s),
+                   alt_labels=sorted({str(a) for a in g.objects(s, SKOS.altLabel)} - {label}),
+                   source=(_text(g, source, RDFS.label) or _key(source) or str(source)) if source else "",
+                   source_id=(_key(source) or "").split("/")[-1] if source else "",
+                   pages=sorted(int(p) for p in g.objects(s, ICSG.page)),
+                   lines=sorted(int(n) for n in g.objects(s, ICSG.line)),
+                   facts=facts, directorates=[], outcomes=[], topics=[])
+    for (a, b), rels in sorted(relations.items()):
+        if a in G and b in G:
+            G.add_edge(a, b, relation="; ".join(sorted(rels)))
+
+    _memberships(G, extra_outcomes)
+    return G
+
+
+def _memberships(G: nx.Graph, extra_outcomes: dict[str, set[str]]) -> None:
+    """Which directorates, outcome codes and topics each node belongs to: what the page's
+    filters and the --outcome/--directorate slices select on.
+
+    A node's own: a directorate itself; the directorate that made a commitment, owns an
+    action, runs a mechanism or tracks an indicator; the outcome of a priority, commitment,
+    action or indicator; the topics it is tagged with. Every other node also takes those of
+    the commitments, actions and indicators it links to, so a mechanism, priority, outcome or
+    topic appears in the slices of the work that uses it."""
+    own = {}
+    for n, d in G.nodes(data=True):
+        dirs, outs, tops = set(), set(extra_outcomes.get(n, ())), set()
+        cls = d["class"]
+        if cls == "Directorate":
+            dirs.add(d["label"])
+        if cls == "SharedOutcome":
+            outs.add(d["code"])
+        if cls == "Topic":
+            tops.add(d["label"])
+        for m in G[n]:
+            mc, md = G.nodes[m]["class"], G.nodes[m]
+            if mc == "Directorate" and cls in WORK | MECHANISMS:
+                dirs.add(md["label"])
+            if mc == "SharedOutcome" and cls in WORK | {"Priority"}:
+                outs.add(md["code"])
+            if mc == "Priority" and cls == "Commitment":
+                outs.update(G.nodes[o]["code"] for o in G[m] if G.nodes[o]["class"] == "SharedOutcome")
+            if mc == "Topic" and cls != "Topic":
+                tops.add(md["label"])
+        own[n] = (dirs, outs, tops)
+    for n, d in G.nodes(data=True):
+        dirs, outs, tops = (set(x) for x in own[n])
+        if d["class"] not in WORK:
+            for m in G[n]:
+                if G.nodes[m]["class"] in WORK:
+                    dirs |= own[m][0]
+                    outs |= own[m][1]
+                    tops |= own[m][2]
+        d["directorates"], d["outcomes"], d["topics"] = sorted(dirs), sorted(outs), sorted(tops)
+
+
+# --- focus and slices -----------------------------------------------------------------------
+
+def find_nodes(G: nx.Graph, text: str) -> list[str]:
+    """Nodes whose label, alternative label or code equals `text` (case-insensitive); failing
+    that, whose label or alternative label contains it."""
+    q = " ".join(text.split()).casefold()
+    def names(d):
+        return [d["label"], *d["alt_labels"], d["code"]]
+    exact = [n for n, d in G.nodes(data=True) if q in (x.casefold() for x in names(d) if x)]
+    if exact or not q:
+        return exact
+    return [n for n, d in G.nodes(data=True) if any(q in x.casefold() for x in names(d)[:-1])]
+
+
+def select(G: nx.Graph, focus: str | None = None, hops: int = 1, outcome: str | None = None,
+           directorate: str | None = None) -> tuple[nx.Graph, dict]:
+    """The part of the projection a page shows: the outcome and directorate slices (nodes
+    that belong to them), then the `hops` neighbourhood of the nodes `focus` names."""
+    scope = {}
+    if outcome:
+        code = re.sub(r"\s+", "", outcome).upper()
+        codes = sorted({d["code"] for _, d in G.nodes(data=True) if d["class"] == "SharedOutcome"})
+        if code not in codes:
+            raise VizError(f"there is no outcome '{outcome}' (outcomes: {', '.join(codes)})")
+        G = G.subgraph([n for n, d in G.nodes(data=True) if code in d["outcomes"]])
+        scope["outcome"] = code
+    if directorate:
+        dirs = [n for n in find_nodes(G, directorate) if G.nodes[n]["class"] == "Directorate"] or \
+               [n for n in G if G.nodes[n]["class"] == "Directorate" and n.split("/")[-1].casefold() == directorate.casefold()]
+        if len(dirs) != 1:
+            known = sorted(f"{d['label']} ({n.split('/')[-1]})" for n, d in G.nodes(data=True) if d["class"] == "Directorate")
+            raise VizError(f"'{directorate}' names {'no' if not dirs else 'more than one'} directorate"
+                           f"{' here' if outcome else ''} (directorates: {', '.join(known)})")
+        label = G.nodes[dirs[0]]["label"]
+        G = G.subgraph([n for n, d in G.nodes(data=True) if label in d["directorates"]])
+        scope["directorate"] = label
+    if focus is not None:
+        if hops < 0:
+            raise VizError(f"--hops must be 0 or more, not {hops}")
+        matches = find_nodes(G, focus)
+        if not matches:
+            close = difflib.get_close_matches(focus, sorted({d["label"] for _, d in G.nodes(data=True)}), n=5, cutoff=0.5)
+            hint = f" Did you mean: {'; '.join(close)}?" if close else " Try a shorter part of the name."
+            where = " in this slice" if scope else ""
+            raise FocusNotFound(f"--focus '{focus}' matches no node label, alternative label or code{where}.{hint}")
+        keep = set()
+        for m in matches:
+            keep |= set(nx.single_source_shortest_path_length(G, m, cutoff=hops))
+        G = G.subgraph(keep)
+        scope.update(focus=[G.nodes[m]["label"] for m in sorted(matches)], hops=hops)
+    return G.copy(), scope
+
+
+# --- layout and page ------------------------------------------------------------------------
+
+def layout(G: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float]]:
+    """Deterministic positions in vis-network pixels: a seeded spring layout, scaled with
+    the number of nodes so the mean spacing stays readable."""
+    if len(G) == 0:
+        return {}
+    pos = nx.spring_layout(G, seed=seed, iterations=60 if len(G) < 3000 else 30)
+    scale = 45 * math.sqrt(len(G)) + 100
+    return {n: (round(float(x) * scale, 1), round(float(y) * scale, 1)) for n, (x, y) in pos.items()}
+
+
+def _tooltip(d: dict) -> str:
+    """Plain text (vis-network 9 shows a string title as text, never as HTML)."""
+    lines = [d["label"], d["class_label"] + (f" {d['code']}" if d["code"] else "")]
+    if d["directorates"]:
+        lines.append("Directorate: " + ", ".join(d["directorates"]))
+    if d["outcomes"]:
+        lines.append("Outcomes: " + ", ".join(d["outcomes"]))
+    if d["source"]:
+        lines.append("Source: " + _where(d))
+    return "\n".join(lines)
+
+
+def _where(d: dict) -> str:
+    if d["pages"]:
+        return f"{d['source']}, page{'s' if len(d['pages']) > 1 else ''} {', '.join(map(str, d['pages']))}"
+    if d["lines"]:
+        return f"{d['source']}, line{'s' if len(d['lines']) > 1 else ''} {', '.join(map(str, d['lines']))}"
+    return d["source"]
+
+
+def _vis_data(G: nx.Graph, pos: dict) -> tuple[list, list, dict]:
+    """vis-network nodes, edges and options, assembled with pyvis."""
+    from pyvis.network import Network
+    # directed=True only skips pyvis's quadratic duplicate-edge scan (G has no duplicates);
+    # the "arrows" it would add to each edge are dropped.
+    net = Network(directed=True)
+    degree = dict(G.degree())
+    for n, d in G.nodes(data=True):
+        _, _, colour, shape, _ = CLASS_STYLE[d["class"]]
+        net.add_node(n, label=d["short_label"], title=_tooltip(d), shape=shape, color=colour,
+                     size=round(7 + 4 * math.sqrt(degree[n]), 1), x=pos[n][0], y=pos[n][1])
+    net.node_ids = set(net.node_ids)  # pyvis checks membership per edge: a set keeps that O(1)
+    for i, (a, b, rel) in enumerate(G.edges(data="relation")):
+        net.add_edge(a, b, id=f"e{i}", title=rel, arrows="")
+    for e in net.edges:
+        del e["arrows"]
+    net.toggle_physics(False)
+    net.toggle_hide_edges_on_drag(True)
+    net.options.edges.smooth.enabled = False
+    options = json.loads(net.options.to_json())
+    options["edges"].update(color={"color": "#b8c0cc", "highlight": "#333333", "inherit": False},
+                            width=0.8, selectionWidth=2)
+    options["nodes"] = {"borderWidth": 1, "font": {"size": 12, "color": "#222222"},
+                        # labels smaller than 7px on screen are not drawn (zoomed out: shapes only)
+                        "scaling": {"label": {"drawThreshold": 7}}}
+    options["interaction"].update(hover=True, tooltipDelay=150, hideEdgesOnZoom=True, multiselect=True)
+    options["layout"] = {"improvedLayout": False}
+    return net.nodes, net.edges, options
+
+
+def _vis_assets() -> tuple[str, str]:
+    """vis-network's standalone JS and CSS as shipped in the pyvis package."""
+    import pyvis
+    lib = Path(pyvis.__file__).parent / "lib"
+    folder = max(lib.glob("vis-*"), key=lambda p: tuple(int(x) for x in p.name[4:].split(".")))
+    js = (folder / "vis-network.min.js").read_text(encoding="utf-8")
+    css = (folder / "vis-network.css").read_text(encoding="utf-8")
+    js = re.sub(r"//# sourceMappingURL=\S+", "", js)  # no reference to a file we do not ship
+    for text in (js, css):
+        if re.search(r"</(script|style)|<!--", text, re.I):
+            raise RuntimeError(f"{folder} cannot be inlined: it contains a closing tag")
+    return js, css
+
+
+def _json_for_script(obj) -> str:
+    """JSON safe inside <script type="application/json">: no '<', '>' or '&' survives, so
+    no '</script>' or '<!--' can end or alter the block."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def render_page(G: nx.Graph, pos: dict, scope: dict | None = None, title: str = "icsgraph network") -> str:
+    """The HTML page for the (already selected) projection G laid out at pos."""
+    nodes, edges, options = _vis_data(G, pos)
+    meta = {n: {"label": d["label"], "cls": d["class"], "code": d["code"], "alt": d["alt_labels"],
+                "dirs": d["directorates"], "outcomes": d["outcomes"], "topics": d["topics"],
+                "where": _where(d), "facts": d["facts"]}
+            for n, d in G.nodes(data=True)}
+    counts = Counter(d["class"] for _, d in G.nodes(data=True))
+    classes = [{"name": c, "label": lab, "color": col, "glyph": glyph, "count": counts[c]}
+               for c, lab, col, _, glyph in CLASSES if counts[c]]
+    data = {"title": title, "scope": _scope_text(scope or {}), "nodes": nodes, "edges": edges,
+            "options": options, "meta": meta, "classes": classes}
+    vis_js, vis_css = _vis_assets()
+    template = resources.files("icsgraph").joinpath("templates/network.html").read_text(encoding="utf-8")
+    parts = {"VIS_CSS": vis_css, "VIS_JS": vis_js, "DATA": _json_for_script(data)}
+    # one pass, so text put in is never scanned for further placeholders
+    html = re.sub(r"\{\{(VIS_CSS|VIS_JS|DATA)\}\}", lambda m: parts[m.group(1)], template)
+    # Content-Security-Policy: only these exact scripts run (no injected script or inline
+    # handler could), and nothing is fetched (default-src 'none'; images only data:).
+    hashes = " ".join("'sha256-%s'" % base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode()
+                      for s in re.findall(r"<script>(.*?)</script>", html, flags=re.S))
+    return html.replace("{{SCRIPT_HASHES}}", hashes, 1)
+
+
+def _scope_text(scope: dict) -> str:
+    parts = []
+    if scope.get("outcome"):
+        parts.append(f"outcome {scope['outcome']}")
+    if scope.get("directorate"):
+        parts.append(f"directorate {scope['directorate']}")
+    if scope.get("focus"):
+        parts.append(f"within {scope['hops']} link{'s' if scope['hops'] != 1 else ''} of "
+                     + "; ".join(scope["focus"]))
+    return ("Showing " + ", ".join(parts)) if parts else "Whole network"
+
+
+def _graphml_ready(G: nx.Graph, pos: dict) -> nx.Graph:
+    """A copy with list attributes as '; '-joined text (GraphML holds scalars) and x, y."""
+    H = nx.Graph()
+    for n, d in G.nodes(data=True):
+        flat = {k: ("; ".join(": ".join(v) if isinstance(v, list) else str(v) for v in val)
+                    if isinstance(val, list) else val) for k, val in d.items()}
+        H.add_node(n, **flat, x=pos[n][0], y=pos[n][1])
+    H.add_edges_from(G.edges(data=True))
+    return H
+
+
+def write_page(graph, out_path, focus: str | None = None, hops: int = 1, outcome: str | None = None,
+               directorate: str | None = None) -> dict:
+    """Write the network page to out_path and the projection to out_path with .graphml;
+    return counts. `graph` is the built rdflib graph (or an already projected networkx graph).
+    Raises VizError (a ValueError) when focus, outcome or directorate name nothing."""
+    out_path = Path(out_path)
+    G = graph if isinstance(graph, nx.Graph) else project(graph)
+    G, scope = select(G, focus, hops, outcome, directorate)
+    pos = layout(G)
+    write_atomically(out_path, render_page(G, pos, scope))
+    graphml = out_path.with_suffix(".graphml")
+    write_atomically(graphml, "\n".join(nx.generate_graphml(_graphml_ready(G, pos))) + "\n")
+    return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges(), "page": str(out_path),
+            "graphml": str(graphml), "classes": dict(Counter(d["class"] for _, d in G.nodes(data=True))),
+            "scope": _scope_text(scope), "focus": scope.get("focus", [])}
