@@ -67,6 +67,7 @@ CLASSES = [
 CLASS_STYLE = {c[0]: c for c in CLASSES}
 MECHANISMS = {"Plan", "Service", "Programme", "Partnership", "Activity"}
 WORK = {"Commitment", "Action", "Indicator"}  # nodes whose directorates/outcomes/topics spread to neighbours
+EDGE_LABELS = {DCTERMS.subject: "about topic", SKOS.broader: "broader topic"}
 SHORT = 24  # characters of a label drawn on the canvas
 PAGE_FACTS = [(ICSG.leadRole, "Lead"), (ICSG.timescale, "Timescale"), (ICSG.dueDate, "Due date"),
               (ICSG.measure, "Measure"), (ICSG.unit, "Unit"), (ICSG.baselineValue, "Baseline"),
@@ -130,7 +131,10 @@ def project(graph: Graph) -> nx.Graph:
     canonical = {q: p for p, q in g.subject_objects(OWL.inverseOf)}
 
     def prop_label(p):
-        return _text(g, p, RDFS.label) or str(p).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        if p in EDGE_LABELS:
+            return EDGE_LABELS[p]
+        name = _text(g, p, RDFS.label) or str(p).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()  # unitOf -> unit of
 
     relations: dict[tuple[str, str], set[str]] = {}
 
@@ -229,14 +233,17 @@ def _memberships(G: nx.Graph, extra_outcomes: dict[str, set[str]]) -> None:
                 tops.add(md["label"])
         own[n] = (dirs, outs, tops)
     for n, d in G.nodes(data=True):
-        dirs, outs, tops = (set(x) for x in own[n])
+        sets = [set(x) for x in own[n]]
         if d["class"] not in WORK:
+            # a directorate, outcome (or priority) or topic keeps itself: SO2 is not in SO3's
+            # slice because one action names both
+            fixed = [d["class"] == "Directorate", d["class"] in ("SharedOutcome", "Priority"), d["class"] == "Topic"]
             for m in G[n]:
                 if G.nodes[m]["class"] in WORK:
-                    dirs |= own[m][0]
-                    outs |= own[m][1]
-                    tops |= own[m][2]
-        d["directorates"], d["outcomes"], d["topics"] = sorted(dirs), sorted(outs), sorted(tops)
+                    for i in range(3):
+                        if not fixed[i]:
+                            sets[i] |= own[m][i]
+        d["directorates"], d["outcomes"], d["topics"] = (sorted(x) for x in sets)
 
 
 # --- focus and slices -----------------------------------------------------------------------
