@@ -5,7 +5,8 @@ The check reads the source text files themselves. A table row of the Delivery Pl
 line with a tab (the extraction kept cell boundaries as tabs) inside an appendix. A row
 is represented when a curated row cites its line (`line` column), or when it is plainly
 not a row of its own: a column header, a sub-heading (it repeats a priority or an action
-section), or a continuation of the row above (its left-hand cell is empty). Everything
+section), or a continuation of the row above (its left-hand cell is empty or a stray page
+number), or a line a note declares is not a row ("Source line N is not a row: ..."). Everything
 else is reported as missing, with its line and text.
 """
 from __future__ import annotations
@@ -85,16 +86,16 @@ def _is_heading(cells: list[str], headings: set[str]) -> bool:
 
 
 def _lines_named_in_notes(tables: dict[str, list[Row]]) -> set[int]:
-    """Lines a note accounts for ("line 830", "lines 837-859", "lines 1271–1272"): the
-    transcriber's recorded decision about text that is not a row of its own."""
+    """Source lines a note declares are not rows ("Source line 690 is not a row ...",
+    "Source lines 830-831 are not a row ..."): the transcriber's recorded decision about
+    text that is neither a row, a heading nor a continuation."""
     named = set()
+    pattern = re.compile(r"Source lines? (\d+)(?:\s*[-–]\s*(\d+))? (?:is|are) not a row")
     for rows in tables.values():
         for row in rows:
-            for m in re.finditer(r"lines?\s+(\d+)(?:\s*[-–]\s*(\d+))?((?:\s*(?:,|and)\s*\d+)*)", row.get("note") or ""):
+            for m in pattern.finditer(row.get("note") or ""):
                 first = int(m.group(1))
-                last = int(m.group(2)) if m.group(2) else first
-                named.update(range(first, last + 1))
-                named.update(int(x) for x in re.findall(r"\d+", m.group(3) or ""))
+                named.update(range(first, int(m.group(2) or first) + 1))
     return named
 
 
