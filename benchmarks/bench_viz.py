@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from icsgraph.build import build_graph, load_ontology, tables_to_graph, topic_ids  # noqa: E402
+from icsgraph.build import load_ontology, tables_to_graph, topic_ids  # noqa: E402
 from icsgraph.namespaces import ICSG  # noqa: E402
 from icsgraph.tables import Row  # noqa: E402
 from icsgraph.viz import project, write_page  # noqa: E402
@@ -125,7 +125,7 @@ def time_page(page: Path, browser, runs: int) -> dict:
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         pg = context.new_page()
         pg.goto(page.as_uri(), wait_until="commit")
-        pg.wait_for_function("window.icsReady === true", timeout=120_000)
+        pg.wait_for_selector("body[data-ready]", state="attached", timeout=120_000)  # set with window.icsReady
         ready.append(pg.evaluate("window.icsReadyAt") / 1000)
         label = pg.evaluate("(() => { const m = window.ics.meta; const ids = Object.keys(m);"
                             " return m[ids[Math.floor(ids.length / 2)]].label; })()")

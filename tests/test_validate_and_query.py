@@ -85,7 +85,20 @@ def test_hostile_parameter_matches_nothing_and_changes_nothing(project):
 def test_values_block_escapes_terms_for_remote_endpoints():
     from icsgraph.queries import with_values_block
     text = with_values_block("SELECT ?x ?_t WHERE { ?x ?p ?_t }", {"_t": Literal('a" } ; DROP ALL ; {')})
-    assert 'VALUES (?_t) { ("a\\" } ; DROP ALL ; {") }' in text
+    assert text == 'SELECT ?x ?_t WHERE { VALUES (?_t) { ("a\\" } ; DROP ALL ; {") }  ?x ?p ?_t }'
+
+
+def test_values_block_reaches_nested_groups():
+    """A FILTER in a nested group only sees a value bound inside that group."""
+    from icsgraph.queries import with_values_block
+    text = with_values_block('SELECT ?s WHERE { { ?s ?p ?o . FILTER(?o = ?_t) } UNION { ?s ?q "}" } }',
+                             {"_t": Literal("x")})
+    assert text == ('SELECT ?s WHERE { { VALUES (?_t) { ("x") }  ?s ?p ?o . FILTER(?o = ?_t) } '
+                    'UNION { ?s ?q "}" } }')
+    # a less-than sign is not an IRI; an IRI's characters are skipped
+    text = with_values_block("SELECT ?s WHERE { ?s <http://x/p> ?d . { FILTER(?d < ?_t) } }", {"_t": Literal(3)})
+    assert text == ('SELECT ?s WHERE { ?s <http://x/p> ?d . { VALUES (?_t) { ("3"^^<http://www.w3.org/2001/XMLSchema#integer>) }  '
+                    'FILTER(?d < ?_t) } }')
 
 
 def test_query_formats(project):

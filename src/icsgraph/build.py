@@ -187,7 +187,8 @@ def tables_to_graph(tables: dict[str, list[Row]]) -> Graph:
         g.add((c, ICSG.deliveredThrough, m))
         g.add((m, ICSG.helpsDeliver, c))
         if row["as_written"] != labels[row["mechanism"]]:
-            g.add((m, SKOS.altLabel, Literal(row["as_written"], lang="en")))
+            # the exact source wording: searchable, but not shown as another name
+            g.add((m, SKOS.hiddenLabel, Literal(row["as_written"], lang="en")))
 
     for row in tables["actions"]:
         s = node("action", row["id"])
@@ -222,7 +223,7 @@ def tables_to_graph(tables: dict[str, list[Row]]) -> Graph:
         _text(g, s, ICSG.section, row.get("section"), lang=None)
         _text(g, s, ICSG.outcomeCodesAsWritten, row.get("outcomes_raw"), lang=None)
         if row.get("as_written") and row["as_written"] != labels[row["mechanism"]]:
-            g.add((node("mechanism", row["mechanism"]), SKOS.altLabel, Literal(row["as_written"], lang="en")))
+            g.add((node("mechanism", row["mechanism"]), SKOS.hiddenLabel, Literal(row["as_written"], lang="en")))
         _provenance(g, s, row)
 
     for row in tables["logframe"]:
@@ -296,6 +297,9 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -223,6 +223,29 @@ def query(name: str = typer.Argument(..., help="Canned query name (see 'icsgraph
     _run(body)
 
 
+@app.command()
+def viz(out_path: Optional[Path] = typer.Option(None, "--out", help="Where to write the page (default build/network.html); the GraphML goes next to it."),
+        focus: Optional[str] = typer.Option(None, "--focus", help="Only around the node with this name, other name or code, e.g. 'Community Wardens', loneliness, SO4."),
+        hops: int = typer.Option(1, "--hops", min=0, help="How many links out from the focus node (default 1)."),
+        outcome: Optional[str] = typer.Option(None, "--outcome", help="Only what belongs to this shared outcome, e.g. SO3."),
+        directorate: Optional[str] = typer.Option(None, "--directorate", help="Only what belongs to this directorate: id, name or abbreviation, e.g. GET."),
+        root: Optional[Path] = RootOpt):
+    """Write the interactive network page (opens from disk, needs no internet) and its GraphML."""
+    from .queries import load_graph
+    from .viz import VizError, write_page
+    paths = _paths(root)
+
+    def body():
+        try:
+            counts = write_page(load_graph(paths.graph, engine="rdflib"), out_path or paths.build / "network.html",
+                                focus=focus, hops=hops, outcome=outcome, directorate=directorate)
+        except VizError as e:
+            raise UserError(str(e)) from None
+        out.print(f"Wrote {counts['page']} ({counts['nodes']} nodes, {counts['edges']} links; {counts['scope']}) "
+                  f"and {counts['graphml']}.")
+    _run(body)
+
+
 def main():
     app()
 

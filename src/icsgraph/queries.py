@@ -166,18 +166,52 @@ def run_on_graph(query: CannedQuery, graph: Graph, params: dict[str, str] | None
             for row in result]
 
 
+IRI_REF = re.compile(r"<[^<>\"{}|^`\\\s]*>")
+
+
 def with_values_block(text: str, bindings: dict[str, Literal]) -> str:
-    """The query with a VALUES block of escaped terms as the first thing inside its
-    outermost WHERE group: the safe way to bind parameters on a remote endpoint."""
+    """The query with a VALUES block of escaped terms (rdflib's n3()) at the start of every
+    group that uses a parameter: the safe way to bind parameters on a remote endpoint.
+    (A single block at the top would not reach a FILTER inside a nested group, because
+    SPARQL evaluates groups from the inside out.)"""
     if not bindings:
         return text
     names = sorted(bindings)
     block = "VALUES (" + " ".join("?" + n for n in names) + ") { (" + \
         " ".join(bindings[n].n3() for n in names) + ") }"
-    match = re.search(r"\bWHERE\s*\{", text, flags=re.I)
-    if not match:
+    opens, groups = [], set()
+    uses = re.compile(r"\?(?:" + "|".join(re.escape(n) for n in names) + r")\b")
+    where = re.search(r"\bWHERE\s*\{", text, flags=re.I)
+    if not where:
         raise QueryError("query has no WHERE { ... } group to bind parameters in")
-    return text[:match.end()] + "\n  " + block + "\n" + text[match.end():]
+    i = where.end() - 1
+    while i < len(text):
+        ch = text[i]
+        iri = IRI_REF.match(text, i) if ch == "<" else None
+        if iri:  # an IRI, not a less-than sign
+            i = iri.end()
+            continue
+        if ch in "\"'#":  # skip strings and comments: their braces are not groups
+            close = {"\"": "\"", "'": "'", "#": "\n"}[ch]
+            j = text.find(close, i + 1)
+            while ch != "#" and j != -1 and text[j - 1] == "\\":
+                j = text.find(close, j + 1)
+            i = (j if j != -1 else len(text)) + 1
+            continue
+        if ch == "{":
+            opens.append(i)
+        elif ch == "}":
+            if opens:
+                opens.pop()
+        elif ch == "?" and opens and uses.match(text, i):
+            groups.add(opens[-1])
+        i += 1
+    if not groups:
+        groups.add(where.end() - 1)
+    out = text
+    for pos in sorted(groups, reverse=True):
+        out = out[:pos + 1] + " " + block + " " + out[pos + 1:]
+    return out
 
 
 def run_on_endpoint(query: CannedQuery, endpoint: str, params: dict[str, str] | None = None,

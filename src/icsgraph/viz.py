@@ -266,7 +266,7 @@ def select(G: nx.Graph, focus: str | None = None, hops: int = 1, outcome: str | 
     that belong to them), then the `hops` neighbourhood of the nodes `focus` names."""
     scope = {}
     if outcome:
-        code = re.sub(r"\s+", "", outcome).upper()
+        code = _outcome_code(outcome)
         codes = sorted({d["code"] for _, d in G.nodes(data=True) if d["class"] == "SharedOutcome"})
         if code not in codes:
             raise VizError(f"there is no outcome '{outcome}' (outcomes: {', '.join(codes)})")
@@ -285,9 +285,9 @@ def select(G: nx.Graph, focus: str | None = None, hops: int = 1, outcome: str | 
     if focus is not None:
         if hops < 0:
             raise VizError(f"--hops must be 0 or more, not {hops}")
-        matches = find_nodes(G, focus)
+        matches = find_nodes(G, _outcome_code(focus) if OUTCOME.match(focus) else focus)
         if not matches:
-            close = difflib.get_close_matches(focus, sorted({d["label"] for _, d in G.nodes(data=True)}), n=5, cutoff=0.5)
+            close = _suggestions(G, focus)
             hint = f" Did you mean: {'; '.join(close)}?" if close else " Try a shorter part of the name."
             where = " in this slice" if scope else ""
             raise FocusNotFound(f"--focus '{focus}' matches no node label, alternative label or code{where}.{hint}")
@@ -295,20 +295,136 @@ def select(G: nx.Graph, focus: str | None = None, hops: int = 1, outcome: str | 
         for m in matches:
             keep |= set(nx.single_source_shortest_path_length(G, m, cutoff=hops))
         G = G.subgraph(keep)
-        scope.update(focus=[G.nodes[m]["label"] for m in sorted(matches)], hops=hops)
+        scope.update(focus=[_named(G.nodes[m]) for m in sorted(matches)], hops=hops)
     return G.copy(), scope
+
+
+OUTCOME = re.compile(r"^\s*S\s*[O0]\s*(\d)\s*$", re.I)  # SO3, so 3, S03 (an OCR slip)
+
+
+def _outcome_code(text: str) -> str:
+    m = OUTCOME.match(text)
+    return f"SO{m.group(1)}" if m else text.strip().upper()
+
+
+def _named(d: dict) -> str:
+    return f"{d['code']} {d['label']}" if d["class"] == "SharedOutcome" else d["label"]
+
+
+def _suggestions(G: nx.Graph, text: str, n: int = 5) -> list[str]:
+    """Labels with a run of words close to text (typos: 'wardns' -> Community Wardens)."""
+    q = text.casefold().split()
+    scored = []
+    for label in {d["label"] for _, d in G.nodes(data=True)}:
+        words = label.casefold().split()
+        runs = [" ".join(words[i:i + len(q)]) for i in range(max(1, len(words) - len(q) + 1))]
+        score = max(difflib.SequenceMatcher(None, " ".join(q), r).ratio() for r in runs)
+        if score >= 0.8:
+            scored.append((-score, label))
+    return [label for _, label in sorted(scored)[:n]]
 
 
 # --- layout and page ------------------------------------------------------------------------
 
+UNIT = 60  # pixels per unit of layout distance (1 unit = the ideal gap between linked nodes)
+
+
 def layout(G: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float]]:
-    """Deterministic positions in vis-network pixels: a seeded spring layout, scaled with
-    the number of nodes so the mean spacing stays readable."""
-    if len(G) == 0:
-        return {}
-    pos = nx.spring_layout(G, seed=seed, iterations=60 if len(G) < 3000 else 30)
-    scale = 45 * math.sqrt(len(G)) + 100
-    return {n: (round(float(x) * scale, 1), round(float(y) * scale, 1)) for n, (x, y) in pos.items()}
+    """Deterministic positions in vis-network pixels. Each connected component gets a
+    force-directed layout (_force_layout); the largest sits on top and the others (often
+    single nodes nothing links to: worth seeing) are packed in rows beneath it."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    pos, x, y, row_h, width = {}, 0.0, 0.0, 0.0, None
+    for comp in sorted((sorted(c) for c in nx.connected_components(G)), key=lambda c: (-len(c), c[0])):
+        index = {v: i for i, v in enumerate(comp)}
+        edges = np.array([(index[a], index[b]) for a, b in G.subgraph(comp).edges()], dtype=np.int64).reshape(-1, 2)
+        P = _force_layout(len(comp), edges, rng)
+        P -= P.min(0)
+        w, h = P.max(0)
+        if width is None:
+            width, offset, y = max(w, 12.0), (0.0, 0.0), h + 3.0
+        else:
+            if x + w > width:
+                x, y, row_h = 0.0, y + row_h + 1.5, 0.0
+            offset, x, row_h = (x, y), x + w + 1.5, max(row_h, h)
+        for v, (px, py) in zip(comp, P):
+            pos[v] = (round(float(px + offset[0]) * UNIT, 1), round(float(py + offset[1]) * UNIT, 1))
+    return pos
+
+
+def _force_layout(n: int, edges, rng, iterations: int = 100):
+    """Fruchterman-Reingold (ideal distance 1: attraction d^2, repulsion 1/d) in numpy, made
+    fast with a grid: repulsion is exact between nodes closer than 2 and comes from the
+    centroids of grid cells beyond the neighbouring ones (O(n^1.5) per step, not O(n^2);
+    networkx's spring_layout took 7-10 s on the Kent graph, this well under 1 s). A final
+    collision pass pushes apart nodes closer than 1: FR heaps the leaves of big hubs."""
+    import numpy as np
+    side = math.sqrt(n)
+    P = rng.uniform(-side / 2, side / 2, (n, 2))
+    if n < 2:
+        return P * 0
+    size = max(2.0, (n / 12.6) ** 0.25)  # cell size that balances near and far work
+    for step in range(iterations):
+        cell = ((P - P.min(0)) / size).astype(np.int64)
+        ncy = int(cell[:, 1].max()) + 1
+        occupied, ci, mass = np.unique(cell[:, 0] * ncy + cell[:, 1], return_inverse=True, return_counts=True)
+        centroid = np.stack([np.bincount(ci, P[:, k]) for k in range(2)], 1) / mass[:, None]
+        cxy = np.stack([occupied // ncy, occupied % ncy], 1)
+        far = np.abs(cxy[:, None, :] - cxy[None, :, :]).max(2) > 1  # cell x cell
+        dx, dy = P[:, 0, None] - centroid[None, :, 0], P[:, 1, None] - centroid[None, :, 1]
+        w = far[ci] * mass[None, :] / (dx * dx + dy * dy + 1e-9)
+        F = np.stack([(w * dx).sum(1), (w * dy).sum(1)], 1)
+        fine = ((P - P.min(0)) / 2.0).astype(np.int64)
+        i, j, d, d2 = _near_pairs(P, fine, int(fine[:, 1].max()) + 1, 2.0)
+        F += _sum_pair_forces(n, i, j, d / (d2 + 1e-4)[:, None])
+        if len(edges):
+            d = P[edges[:, 1]] - P[edges[:, 0]]
+            F += _sum_pair_forces(n, edges[:, 0], edges[:, 1], d * np.sqrt((d * d).sum(1))[:, None])
+        temperature = max(side / 8 * (1 - step / iterations), 0.05)
+        length = np.sqrt((F * F).sum(1)) + 1e-9
+        P += F * (np.minimum(length, temperature) / length)[:, None]
+    for _ in range(30):
+        cell = (P - P.min(0)).astype(np.int64)
+        i, j, d, d2 = _near_pairs(P, cell, int(cell[:, 1].max()) + 1, 1.0)
+        if not len(i):
+            break
+        dist = np.sqrt(d2) + 1e-6
+        P += 0.25 * _sum_pair_forces(n, i, j, d * ((1.0 - dist) / dist)[:, None])
+    return P - P.mean(0)
+
+
+def _near_pairs(P, cell, ncy: int, radius: float):
+    """Pairs (i, j), their offsets P[i]-P[j] and squared distances, of points closer than
+    radius: looked for in each point's grid cell and the adjacent ones (cells of side radius)."""
+    import numpy as np
+    n = len(P)
+    cid = cell[:, 0] * ncy + cell[:, 1]
+    order = np.argsort(cid, kind="stable")
+    sorted_cid = cid[order]
+    ii, jj = [], []
+    for ox, oy in ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1)):  # each neighbouring pair of cells once
+        ty = cell[:, 1] + oy
+        ok = (ty >= 0) & (ty < ncy)
+        target = np.where(ok, (cell[:, 0] + ox) * ncy + ty, -1)
+        lo = np.searchsorted(sorted_cid, target, "left")
+        count = np.where(ok, np.searchsorted(sorted_cid, target, "right") - lo, 0)
+        i = np.repeat(np.arange(n), count)
+        j = order[np.arange(count.sum()) + np.repeat(lo - (np.cumsum(count) - count), count)]
+        keep = i < j if (ox, oy) == (0, 0) else slice(None)
+        ii.append(i[keep])
+        jj.append(j[keep])
+    i, j = np.concatenate(ii), np.concatenate(jj)
+    d = P[i] - P[j]
+    d2 = (d * d).sum(1)
+    close = d2 < radius * radius
+    return i[close], j[close], d[close], d2[close]
+
+
+def _sum_pair_forces(n: int, i, j, f):
+    """Apply force f[k] to point i[k] and -f[k] to point j[k]; total per point."""
+    import numpy as np
+    return np.stack([np.bincount(i, f[:, k], n) - np.bincount(j, f[:, k], n) for k in range(2)], 1)
 
 
 def _tooltip(d: dict) -> str:
@@ -340,8 +456,10 @@ def _vis_data(G: nx.Graph, pos: dict) -> tuple[list, list, dict]:
     degree = dict(G.degree())
     for n, d in G.nodes(data=True):
         _, _, colour, shape, _ = CLASS_STYLE[d["class"]]
+        # hubs get bigger labels too, so theirs stay readable when the whole graph is in view
         net.add_node(n, label=d["short_label"], title=_tooltip(d), shape=shape, color=colour,
-                     size=round(7 + 4 * math.sqrt(degree[n]), 1), x=pos[n][0], y=pos[n][1])
+                     size=round(7 + 4 * math.sqrt(degree[n]), 1), x=pos[n][0], y=pos[n][1],
+                     font={"size": round(min(12 + 1.5 * math.sqrt(degree[n]), 30))})
     net.node_ids = set(net.node_ids)  # pyvis checks membership per edge: a set keeps that O(1)
     for i, (a, b, rel) in enumerate(G.edges(data="relation")):
         net.add_edge(a, b, id=f"e{i}", title=rel, arrows="")
