@@ -246,6 +246,120 @@ def viz(out_path: Optional[Path] = typer.Option(None, "--out", help="Where to wr
     _run(body)
 
 
+def _as_of(value: Optional[str]):
+    import datetime as _dt
+    if not value:
+        return _dt.date.today()
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"--as-of must be a date written YYYY-MM-DD, not {value!r}") from None
+
+
+AsOfOpt = typer.Option(None, "--as-of", help="Date the overdue check uses, YYYY-MM-DD (default today).")
+ThresholdOpt = typer.Option(2, "--threshold", min=0, help="Thin coverage: at most this many commitments and actions (default 2).")
+
+
+@app.command()
+def gaps(fmt: Optional[str] = typer.Option(None, "--format", "-f", help="html, md, csv or json (default: the --out file's suffix)."),
+         out_path: Optional[Path] = typer.Option(None, "--out", help="Write the report to this file."),
+         as_of: Optional[str] = AsOfOpt,
+         threshold: int = ThresholdOpt,
+         root: Optional[Path] = RootOpt):
+    """Gap analysis report, built from the canned gap queries on build/graph.ttl.
+
+    With neither --format nor --out it writes build/gaps.html (self-contained, printable,
+    with the directorate x outcome heat map) and build/gaps.md; with --format only,
+    build/gaps.FORMAT; with --out, that file (format from --format or the file's suffix).
+    Prints the summary paragraph."""
+    from .gaps import FORMATS as GAP_FORMATS, gap_report, write_report
+    paths = _paths(root)
+
+    def body():
+        day = _as_of(as_of)
+        if fmt and fmt not in GAP_FORMATS:
+            raise UserError(f"unknown report format '{fmt}' (one of {', '.join(GAP_FORMATS)})")
+        if out_path:
+            kind = fmt or {"htm": "html", "markdown": "md"}.get(out_path.suffix.lower().lstrip("."),
+                                                               out_path.suffix.lower().lstrip("."))
+            if kind not in GAP_FORMATS:
+                raise UserError(f"cannot tell the report format from '{out_path.name}': "
+                                f"add --format ({', '.join(GAP_FORMATS)})")
+            targets = [(out_path, kind)]
+        else:
+            targets = [(paths.build / f"gaps.{k}", k) for k in ([fmt] if fmt else ["html", "md"])]
+        report = gap_report(graph_path=paths.graph, as_of=day, threshold=threshold, queries_dir=paths.queries)
+        out.print(report["summary"])
+        for path, kind in targets:
+            write_report(report, path, kind)
+            out.print(f"Wrote {path}")
+    _run(body)
+
+
+@app.command("all")
+def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for every output (default build/)."),
+            as_of: Optional[str] = AsOfOpt,
+            threshold: int = ThresholdOpt,
+            root: Optional[Path] = RootOpt):
+    """The main job: build, validate, write the gap report, the network page and every
+    canned query's answer (CSV, parameterised queries with their example values), then
+    print a short summary and where each output is. Exit status 1 if the graph does not
+    conform to the SHACL shapes or the network page fails (the other outputs are written)."""
+    from .build import build as do_build, count_classes, write_atomically
+    from .gaps import gap_report, write_report
+    from .queries import columns_of, list_queries, load_graph, run_on_graph, to_csv
+    from .validate import format_report, validate_graph
+    paths = _paths(root)
+    target = out_dir or paths.build
+
+    def body():
+        day = _as_of(as_of)
+        written, notes = [], []
+        graph_file = target / "graph.ttl"
+        g = do_build(paths.data, paths.ontology, graph_file)
+        written.append(("graph", graph_file))
+        conforms, problems = validate_graph(g, paths.ontology / "shapes.ttl")
+        write_atomically(target / "validation.txt", format_report(conforms, problems) + "\n")
+        written.append(("validation report", target / "validation.txt"))
+        if not conforms:
+            notes.append(f"the graph does not conform to ontology/shapes.ttl: {len(problems)} problem(s), "
+                         f"see {target / 'validation.txt'}")
+        graph = load_graph(graph_file, "oxigraph")
+        report = gap_report(graph, as_of=day, threshold=threshold, queries_dir=paths.queries)
+        for kind in ("html", "md", "csv", "json"):
+            written.append((f"gap report ({kind})", write_report(report, target / f"gaps.{kind}", kind)))
+        try:
+            from .viz import write_page
+        except ImportError:
+            out.print("Network page skipped: icsgraph.viz is not available.")
+        else:
+            try:
+                write_page(load_graph(graph_file, "rdflib"), target / "network.html")
+                written.append(("network page", target / "network.html"))
+            except Exception as e:  # noqa: BLE001 - report it, keep the other outputs
+                notes.append(f"the network page could not be written: {e}")
+        answered = 0
+        for q in list_queries(paths.queries):
+            missing = [p.name for p in q.params if p.example is None and p.default is None]
+            if missing:
+                out.print(f"Query {q.name} skipped: no example value for {', '.join(missing)}.")
+                continue
+            rows = run_on_graph(q, graph, {p.name: p.example for p in q.params if p.example is not None})
+            write_atomically(target / "queries" / f"{q.name}.csv", to_csv(rows, columns_of(rows, q)))
+            answered += 1
+        written.append((f"{answered} canned query answers (CSV)", target / "queries"))
+        counts = count_classes(g)
+        out.print(f"Built {len(g)} triples: " + ", ".join(f"{n} {cls}" for cls, n in counts.items()) + ".")
+        out.print("Validation: " + ("the graph conforms." if conforms else f"{len(problems)} problem(s)."))
+        out.print(report["summary"])
+        width = max(len(what) for what, _ in written)
+        for what, path in written:
+            out.print(f"  {what:<{width}}  {path}")
+        if notes:
+            raise UserError("; ".join(notes))
+    _run(body)
+
+
 def main():
     app()
 
