@@ -76,6 +76,7 @@ def synthetic_tables(folder: Path, topics: list[str], seed: int = 1) -> None:
     run_by = DIRECTORATES + [f"partner-{k}" for k in range(14)] + [""] * 10
     mechs = [{"id": f"m-{k}", "type": rnd.choice(types), "label": f"Mechanism {k}", "aliases": f"M{k}",
               "run_by": rnd.choice(run_by), "topics": rnd.choice(topics), **prov} for k in range(400)]
+    mechs[0]["label"], mechs[1]["label"] = "Community Wardens", "Libraries"  # the queries' example values
     _write(folder, "mechanisms", ["id", "type", "label", "aliases", "run_by", "topics", "source", "page", "line", "note"],
            mechs)
     commitments, links = [], []

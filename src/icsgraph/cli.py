@@ -268,10 +268,7 @@ def gaps(fmt: Optional[str] = typer.Option(None, "--format", "-f", help="html, m
          root: Optional[Path] = RootOpt):
     """Gap analysis report, built from the canned gap queries on build/graph.ttl.
 
-    With neither --format nor --out it writes build/gaps.html (self-contained, printable,
-    with the directorate x outcome heat map) and build/gaps.md; with --format only,
-    build/gaps.FORMAT; with --out, that file (format from --format or the file's suffix).
-    Prints the summary paragraph."""
+    With neither --format nor --out it writes build/gaps.html (self-contained, printable, with the directorate x outcome heat map) and build/gaps.md; with --format only, build/gaps.FORMAT; with --out, that file (format from --format or the file's suffix). Prints the summary paragraph."""  # noqa: E501
     from .gaps import FORMATS as GAP_FORMATS, gap_report, write_report
     paths = _paths(root)
 
@@ -301,10 +298,9 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
             as_of: Optional[str] = AsOfOpt,
             threshold: int = ThresholdOpt,
             root: Optional[Path] = RootOpt):
-    """The main job: build, validate, write the gap report, the network page and every
-    canned query's answer (CSV, parameterised queries with their example values), then
-    print a short summary and where each output is. Exit status 1 if the graph does not
-    conform to the SHACL shapes or the network page fails (the other outputs are written)."""
+    """The main job: build, validate, write the gap report, the network page and every canned query's answer, and print where each one is.
+
+    Writes graph.ttl, validation.txt, gaps.html/.md/.csv/.json, network.html and queries/NAME.csv (parameterised queries run with their example values) under build/ or --out DIR. Exit status 1 if the graph does not conform to the SHACL shapes or the network page fails; the other outputs are still written."""  # noqa: E501
     from .build import build as do_build, count_classes, write_atomically
     from .gaps import gap_report, write_report
     from .queries import columns_of, list_queries, load_graph, run_on_graph, to_csv

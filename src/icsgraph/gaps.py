@@ -227,10 +227,15 @@ p.summary { font-size: 1.05rem; background: #f4f6f8; padding: .8rem 1rem; border
 table { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .5rem 0; }
 th, td { border: 1px solid #ccc; padding: .25rem .4rem; text-align: left; vertical-align: top; }
 th { background: #eef1f4; } p.none { color: #2b7a2b; } p.meta, p.query { color: #555; font-size: .85rem; }
-code { font-size: .85rem; }
+code { font-size: .85rem; } td.nw { white-space: nowrap; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } tr, svg { break-inside: avoid; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
 """
+
+
+def _td(value, nowrap: bool = False) -> str:
+    text = html.escape("" if value is None else str(value))
+    return f'<td class="nw">{text}</td>' if nowrap else f"<td>{text}</td>"
 
 
 def to_html(report: dict) -> str:
@@ -251,16 +256,16 @@ def to_html(report: dict) -> str:
             cols = _columns(s)
             out.append("<table><thead><tr>" + "".join(f"<th>{e(c)}</th>" for c in cols) +
                        "<th>source</th></tr></thead><tbody>")
+            nowrap = {ID_COLUMN[s["query"]], "outcome", "due"}
             for r in s["rows"]:
-                out.append("<tr>" + "".join(f"<td>{e(str(r.get(c) or ''))}</td>" for c in cols) +
-                           f"<td>{e(r['evidence'])}</td></tr>")
+                cells = [_td(r.get(c), c in nowrap) for c in cols] + [_td(r["evidence"], True)]
+                out.append("<tr>" + "".join(cells) + "</tr>")
             out.append("</tbody></table>")
         out.append(f'<p class="query">Query: <code>{e(s["query"])}</code></p>')
     out.append("<h2>Sources</h2><table><thead><tr><th>source</th><th>document</th><th>date</th>"
                "<th>file</th></tr></thead><tbody>")
     for d in report["sources"]:
-        out.append("<tr>" + "".join(f"<td>{e(str(d.get(c) or ''))}</td>" for c in ("source", "title", "date", "file"))
-                   + "</tr>")
+        out.append("<tr>" + "".join(_td(d.get(c)) for c in ("source", "title", "date", "file")) + "</tr>")
     out.append("</tbody></table><p class=\"meta\">Pages are the printed pages of the committee pack; "
                "lines are lines of the text file (the Strategy has no page numbers).</p></body></html>")
     return "\n".join(out) + "\n"

@@ -291,12 +291,36 @@ def select(G: nx.Graph, focus: str | None = None, hops: int = 1, outcome: str | 
             hint = f" Did you mean: {'; '.join(close)}?" if close else " Try a shorter part of the name."
             where = " in this slice" if scope else ""
             raise FocusNotFound(f"--focus '{focus}' matches no node label, alternative label or code{where}.{hint}")
-        keep = set()
-        for m in matches:
-            keep |= set(nx.single_source_shortest_path_length(G, m, cutoff=hops))
-        G = G.subgraph(keep)
-        scope.update(focus=[_named(G.nodes[m]) for m in sorted(matches)], hops=hops)
+        G = G.subgraph(walk(G, matches, hops))
+        scope.update(focus=[_named(G.nodes[m]) for m in sorted(matches)], focus_ids=sorted(matches), hops=hops)
     return G.copy(), scope
+
+
+# Nodes a focus view shows but does not walk through: an outcome, directorate or topic links
+# to a large share of the network (SO2 and the GET directorate to 130-150 nodes each), so a
+# second hop through one brings in everything else in it rather than what is near the focus.
+NOT_WALKED = {"SharedOutcome", "Directorate", "Topic"}
+NOT_WALKED_TEXT = "outcome, directorate and topic nodes are not walked through"
+
+
+def walk(G: nx.Graph, starts, hops: int) -> set[str]:
+    """The nodes within `hops` links of `starts`, walking on from a node only if it is a
+    start or not an outcome, directorate or topic (NOT_WALKED): those are reached and kept,
+    but the walk does not go on through them. A focus on SO2 shows what links to SO2; a
+    2-hop focus on Community Wardens shows its directorate but not everything it does."""
+    start = set(starts)
+    seen, frontier = set(start), list(start)
+    for _ in range(hops):
+        step = []
+        for v in frontier:
+            if v not in start and G.nodes[v]["class"] in NOT_WALKED:
+                continue
+            for w in G[v]:
+                if w not in seen:
+                    seen.add(w)
+                    step.append(w)
+        frontier = step
+    return seen
 
 
 OUTCOME = re.compile(r"^\s*S\s*[O0]\s*(\d)\s*$", re.I)  # SO3, so 3, S03 (an OCR slip)
@@ -327,15 +351,20 @@ def _suggestions(G: nx.Graph, text: str, n: int = 5) -> list[str]:
 # --- layout and page ------------------------------------------------------------------------
 
 UNIT = 60  # pixels per unit of layout distance (1 unit = the ideal gap between linked nodes)
+MAX_UNIT = 170  # a small graph is spread up to this many pixels per unit...
+ROOM = (1150.0, 720.0)  # ...to fill about this much of the page at zoom 1 (where fitting stops)
 
 
 def layout(G: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float]]:
     """Deterministic positions in vis-network pixels. Each connected component gets a
     force-directed layout (_force_layout); the largest sits on top and the others (often
-    single nodes nothing links to: worth seeing) are packed in rows beneath it."""
+    single nodes nothing links to: worth seeing) are packed in rows beneath it.
+
+    A big graph gets UNIT pixels per unit; a small one (a focus view) is spread further, up
+    to MAX_UNIT, so that it fills about ROOM at zoom 1 and its labels have room."""
     import numpy as np
     rng = np.random.default_rng(seed)
-    pos, x, y, row_h, width = {}, 0.0, 0.0, 0.0, None
+    units, x, y, row_h, width = {}, 0.0, 0.0, 0.0, None
     for comp in sorted((sorted(c) for c in nx.connected_components(G)), key=lambda c: (-len(c), c[0])):
         index = {v: i for i, v in enumerate(comp)}
         edges = np.array([(index[a], index[b]) for a, b in G.subgraph(comp).edges()], dtype=np.int64).reshape(-1, 2)
@@ -349,8 +378,13 @@ def layout(G: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float]]:
                 x, y, row_h = 0.0, y + row_h + 1.5, 0.0
             offset, x, row_h = (x, y), x + w + 1.5, max(row_h, h)
         for v, (px, py) in zip(comp, P):
-            pos[v] = (round(float(px + offset[0]) * UNIT, 1), round(float(py + offset[1]) * UNIT, 1))
-    return pos
+            units[v] = (float(px + offset[0]), float(py + offset[1]))
+    if not units:
+        return {}
+    # each axis on its own: labels are wide, so widening a square layout makes room for them
+    ux, uy = (min(MAX_UNIT, max(UNIT, room / (max(p[k] for p in units.values()) or 1.0)))
+              for k, room in enumerate(ROOM))
+    return {v: (round(px * ux, 1), round(py * uy, 1)) for v, (px, py) in units.items()}
 
 
 def _force_layout(n: int, edges, rng, iterations: int = 100):
@@ -447,19 +481,74 @@ def _where(d: dict) -> str:
     return d["source"]
 
 
-def _vis_data(G: nx.Graph, pos: dict) -> tuple[list, list, dict]:
-    """vis-network nodes, edges and options, assembled with pyvis."""
+FOCUS_FONT = 18  # at least this font size for the focus node's label
+
+
+def _node_size(degree: int) -> float:
+    return round(7 + 4 * math.sqrt(degree), 1)
+
+
+def _font_size(degree: int) -> int:
+    # hubs get bigger labels too, so theirs stay readable when the whole graph is in view
+    return round(min(12 + 1.5 * math.sqrt(degree), 30))
+
+
+def _label_box(x: float, y: float, size: float, font: int, text: str) -> tuple[float, float, float, float]:
+    """Roughly where vis-network draws a node's label (centred below the shape; ~0.56 em a
+    character in its Arial), as left, top, right, bottom in canvas pixels."""
+    half = 0.28 * font * len(text) + 3
+    return (x - half, y + size, x + half, y + size + 1.25 * font + 2)
+
+
+def canvas_labels(G: nx.Graph, pos: dict, focus=()) -> set[str]:
+    """The nodes whose label is drawn on the canvas: the focus nodes, outcomes and
+    directorates always; then, most linked first, nodes with at least sqrt(n)/3 links (n
+    nodes in view) whose label would not overlap one already placed. The rest are named in
+    their tooltip, the side panel and when they or a neighbour are selected.
+
+    Labels and positions scale together with the zoom, so what overlaps at one zoom
+    overlaps at every zoom: the test is done once, here, in canvas pixels."""
+    degree = dict(G.degree())
+    least = int(math.sqrt(len(G)) / 3)  # 0 up to 8 nodes, 3 at 81-143, 9 at Kent's ~860
+    focus = set(focus)
+
+    def tier(v):
+        return 0 if v in focus else 1 if G.nodes[v]["class"] in ("SharedOutcome", "Directorate") else 2
+
+    boxes, keep = [], set()
+    for v in sorted(G, key=lambda v: (tier(v), -degree[v], v)):
+        must = tier(v) < 2
+        if not must and degree[v] < least:
+            break  # tier 2 comes most linked first: no later node has enough links
+        font = max(_font_size(degree[v]), FOCUS_FONT if v in focus else 0)
+        b = _label_box(*pos[v], _node_size(degree[v]), font, G.nodes[v]["short_label"])
+        if must or not any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in boxes):
+            keep.add(v)
+            boxes.append(b)
+    return keep
+
+
+def _vis_data(G: nx.Graph, pos: dict, focus=()) -> tuple[list, list, dict]:
+    """vis-network nodes, edges and options, assembled with pyvis. Only the canvas_labels
+    nodes get a label; the focus nodes get a dark ring and a bigger label."""
     from pyvis.network import Network
     # directed=True only skips pyvis's quadratic duplicate-edge scan (G has no duplicates);
     # the "arrows" it would add to each edge are dropped.
     net = Network(directed=True)
     degree = dict(G.degree())
+    labelled = canvas_labels(G, pos, focus)
     for n, d in G.nodes(data=True):
         _, _, colour, shape, _ = CLASS_STYLE[d["class"]]
-        # hubs get bigger labels too, so theirs stay readable when the whole graph is in view
+        extra = {}
+        if n in focus:
+            ring = {"background": colour, "border": "#111111"}
+            colour, extra = {**ring, "highlight": ring, "hover": ring}, {"borderWidth": 3}
         net.add_node(n, label=d["short_label"], title=_tooltip(d), shape=shape, color=colour,
-                     size=round(7 + 4 * math.sqrt(degree[n]), 1), x=pos[n][0], y=pos[n][1],
-                     font={"size": round(min(12 + 1.5 * math.sqrt(degree[n]), 30))})
+                     size=_node_size(degree[n]), x=pos[n][0], y=pos[n][1],
+                     font={"size": max(_font_size(degree[n]), FOCUS_FONT if n in focus else 0)}, **extra)
+    for node in net.nodes:
+        if node["id"] not in labelled:
+            del node["label"]  # the page draws it only when the node or a neighbour is selected
     net.node_ids = set(net.node_ids)  # pyvis checks membership per edge: a set keeps that O(1)
     for i, (a, b, rel) in enumerate(G.edges(data="relation")):
         net.add_edge(a, b, id=f"e{i}", title=rel, arrows="")
@@ -471,7 +560,9 @@ def _vis_data(G: nx.Graph, pos: dict) -> tuple[list, list, dict]:
     options = json.loads(net.options.to_json())
     options["edges"].update(color={"color": "#b8c0cc", "highlight": "#333333", "inherit": False},
                             width=0.8, selectionWidth=2)
-    options["nodes"] = {"borderWidth": 1, "font": {"size": 12, "color": "#222222"},
+    options["nodes"] = {"borderWidth": 1,
+                        # a white halo keeps a label readable where it crosses links
+                        "font": {"size": 12, "color": "#222222", "strokeWidth": 3, "strokeColor": "#ffffff"},
                         # labels smaller than 7px on screen are not drawn (zoomed out: shapes only)
                         "scaling": {"label": {"drawThreshold": 7}}}
     options["interaction"].update(hover=True, tooltipDelay=150, hideEdgesOnZoom=True, multiselect=True)
@@ -503,8 +594,9 @@ def _json_for_script(obj) -> str:
 
 def render_page(G: nx.Graph, pos: dict, scope: dict | None = None, title: str = "icsgraph network") -> str:
     """The HTML page for the (already selected) projection G laid out at pos."""
-    nodes, edges, options = _vis_data(G, pos)
-    meta = {n: {"label": d["label"], "cls": d["class"], "code": d["code"], "alt": d["alt_labels"],
+    nodes, edges, options = _vis_data(G, pos, (scope or {}).get("focus_ids", ()))
+    meta = {n: {"label": d["label"], "short": d["short_label"], "cls": d["class"], "code": d["code"],
+                "alt": d["alt_labels"],
                 "dirs": d["directorates"], "outcomes": d["outcomes"], "topics": d["topics"],
                 "where": _where(d), "facts": d["facts"]}
             for n, d in G.nodes(data=True)}
@@ -534,7 +626,10 @@ def _scope_text(scope: dict) -> str:
     if scope.get("focus"):
         parts.append(f"within {scope['hops']} link{'s' if scope['hops'] != 1 else ''} of "
                      + "; ".join(scope["focus"]))
-    return ("Showing " + ", ".join(parts)) if parts else "Whole network"
+    text = ("Showing " + ", ".join(parts)) if parts else "Whole network"
+    if scope.get("focus") and scope["hops"] >= 2:  # with 0 or 1 hop the rule changes nothing
+        text += "; " + NOT_WALKED_TEXT
+    return text
 
 
 def _graphml_ready(G: nx.Graph, pos: dict) -> nx.Graph:
