@@ -117,7 +117,7 @@ def test_summary_paragraph(report):
         "against the strategy's 4 shared outcomes, 6 priorities and 3 enablers. 1 outcome (SO4) has no new "
         "action and no commitment either. 2 of 6 priorities have no commitment (P-SO1-2, P-SO4-1); 1 of 3 "
         "enablers has no new action (E3); 6 items have thin coverage (2 or fewer commitments and actions). "
-        "2 of 6 strategy indicators have no action or logframe measure working towards them (I-SO2-2, I-SO4-1). "
+        "2 of 6 indicators under a shared outcome have no action or logframe measure working towards them (I-SO2-2, I-SO4-1). "
         "1 directorate (People) has no new action. 2 actions lack a measure, lead or readable date, and 1 "
         "action is past due with no recorded progress.")
 

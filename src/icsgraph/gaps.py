@@ -164,7 +164,7 @@ def summary(report: dict) -> str:
         text = "; ".join(gaps)
         parts.append(text[0].upper() + text[1:] + ".")
     if indicators:
-        parts.append(f"{len(indicators)} of {report['strategy_indicators']} strategy indicators {_has(len(indicators))} no "
+        parts.append(f"{len(indicators)} of {report['strategy_indicators']} indicators under a shared outcome {_has(len(indicators))} no "
                      f"action or logframe measure working towards them ({_names(indicators, 'indicator')}).")
     if directorates:
         parts.append(f"{_n(len(directorates), 'directorate')} ({_names(directorates, 'directorate')}) "

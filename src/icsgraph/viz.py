@@ -493,38 +493,54 @@ def _font_size(degree: int) -> int:
     return round(min(12 + 1.5 * math.sqrt(degree), 30))
 
 
-def _label_box(x: float, y: float, size: float, font: int, text: str) -> tuple[float, float, float, float]:
-    """Roughly where vis-network draws a node's label (centred below the shape; ~0.56 em a
-    character in its Arial), as left, top, right, bottom in canvas pixels."""
-    half = 0.28 * font * len(text) + 3
-    return (x - half, y + size, x + half, y + size + 1.25 * font + 2)
+def _label_boxes(x: float, y: float, size: float, font: int, text: str) -> list[tuple[tuple, float]]:
+    """Where vis-network would draw a node's label, as (left, top, right, bottom) in canvas
+    pixels (~0.56 em a character in its Arial), with the font.vadjust that puts it there:
+    centred below the shape (where it goes by default), or above it."""
+    half, height = 0.28 * font * len(text) + 3, 1.25 * font + 2
+    return [((x - half, y + size, x + half, y + size + height), 0),
+            ((x - half, y - size - height, x + half, y - size), -round(2 * size + height + 2, 1))]
 
 
-def canvas_labels(G: nx.Graph, pos: dict, focus=()) -> set[str]:
-    """The nodes whose label is drawn on the canvas: the focus nodes, outcomes and
-    directorates always; then, most linked first, nodes with at least sqrt(n)/3 links (n
-    nodes in view) whose label would not overlap one already placed. The rest are named in
-    their tooltip, the side panel and when they or a neighbour are selected.
+def _overlaps(b, boxes) -> bool:
+    return any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in boxes)
+
+
+def canvas_labels(G: nx.Graph, pos: dict, focus=()) -> dict[str, float]:
+    """The nodes whose label is drawn on the canvas, each with the vertical shift that puts
+    it below (0) or above its shape. The focus nodes, outcomes and directorates always get
+    one (below or above, clear of the labels already placed and other nodes if it can
+    be, else clear of the labels, else below); then, most linked
+    first, the nodes with at least sqrt(n)/3 links (n nodes in view) whose label fits below
+    or above without covering a label already placed or another node. The rest are named in
+    their tooltip, in the side panel and when they or a neighbour are selected.
 
     Labels and positions scale together with the zoom, so what overlaps at one zoom
     overlaps at every zoom: the test is done once, here, in canvas pixels."""
     degree = dict(G.degree())
     least = int(math.sqrt(len(G)) / 3)  # 0 up to 8 nodes, 3 at 81-143, 9 at Kent's ~860
     focus = set(focus)
+    shapes = {v: (pos[v][0] - r, pos[v][1] - r, pos[v][0] + r, pos[v][1] + r)
+              for v in G for r in [_node_size(degree[v])]}
 
     def tier(v):
         return 0 if v in focus else 1 if G.nodes[v]["class"] in ("SharedOutcome", "Directorate") else 2
 
-    boxes, keep = [], set()
+    placed, keep = [], {}
     for v in sorted(G, key=lambda v: (tier(v), -degree[v], v)):
         must = tier(v) < 2
         if not must and degree[v] < least:
             break  # tier 2 comes most linked first: no later node has enough links
         font = max(_font_size(degree[v]), FOCUS_FONT if v in focus else 0)
-        b = _label_box(*pos[v], _node_size(degree[v]), font, G.nodes[v]["short_label"])
-        if must or not any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in boxes):
-            keep.add(v)
-            boxes.append(b)
+        options = _label_boxes(*pos[v], _node_size(degree[v]), font, G.nodes[v]["short_label"])
+        clear = [o for o in options if not _overlaps(o[0], placed)]
+        clearer = [o for o in clear if not _overlaps(o[0], (b for u, b in shapes.items() if u != v))]
+        if clearer or must:
+            box, shift = (clearer or clear or options)[0]
+        else:
+            continue
+        keep[v] = shift
+        placed.append(box)
     return keep
 
 
@@ -543,9 +559,11 @@ def _vis_data(G: nx.Graph, pos: dict, focus=()) -> tuple[list, list, dict]:
         if n in focus:
             ring = {"background": colour, "border": "#111111"}
             colour, extra = {**ring, "highlight": ring, "hover": ring}, {"borderWidth": 3}
+        font = {"size": max(_font_size(degree[n]), FOCUS_FONT if n in focus else 0)}
+        if labelled.get(n):
+            font["vadjust"] = labelled[n]
         net.add_node(n, label=d["short_label"], title=_tooltip(d), shape=shape, color=colour,
-                     size=_node_size(degree[n]), x=pos[n][0], y=pos[n][1],
-                     font={"size": max(_font_size(degree[n]), FOCUS_FONT if n in focus else 0)}, **extra)
+                     size=_node_size(degree[n]), x=pos[n][0], y=pos[n][1], font=font, **extra)
     for node in net.nodes:
         if node["id"] not in labelled:
             del node["label"]  # the page draws it only when the node or a neighbour is selected
