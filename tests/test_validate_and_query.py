@@ -138,3 +138,11 @@ def test_python_api_returns_rows(project):
     rows = run_query("services-for-topic", graph_path=project / "build" / "graph.ttl",
                      queries_dir=project / "queries", topic="Loneliness")
     assert {"mechanism", "directorate", "via", "outcome"} <= set(rows[0])
+
+
+def test_query_help_shows_the_query_documentation(project):
+    status, out, _ = run_cli("query", "services-for-topic", "--help", "--project", project, cwd=project)
+    assert status == 0
+    assert out.startswith("services-for-topic: Services and plans that contribute to a topic")
+    assert "--param topic=VALUE" in out and "loneliness" in out
+    assert "--format" in out  # and then the command's own options

@@ -155,7 +155,10 @@ def tables_to_graph(tables: dict[str, list[Row]]) -> Graph:
         s = node("voice", row["id"])
         g.add((s, RDF.type, ICSG.WhatWeHeard if row["kind"] == "what-we-heard" else ICSG.IStatement))
         g.add((s, RDFS.label, Literal(row["text"], lang="en")))
-        g.add((s, ICSG.aboutOutcome, node("outcome", row["outcome"])))
+        if row.get("outcome"):
+            g.add((s, ICSG.aboutOutcome, node("outcome", row["outcome"])))
+        else:  # said of the strategy as a whole
+            g.add((s, ICSG.aboutStrategy, node("strategy", KCC_STRATEGY)))
         _provenance(g, s, row)
 
     for row in tables["mechanisms"]:

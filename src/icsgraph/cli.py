@@ -356,7 +356,29 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
     _run(body)
 
 
+def _query_help(args: list[str]) -> bool:
+    """`icsgraph query NAME --help`: the query's own title, description and parameters
+    first, then the command's options."""
+    if len(args) < 3 or args[0] != "query" or args[1].startswith("-") or not {"--help", "-h"} & set(args):
+        return False
+    from .queries import get_query
+    try:
+        q = get_query(args[1])
+    except QueryError:
+        return False
+    out.print(f"{q.name}: {q.summary}\n")
+    out.print(q.description + "\n")
+    for p in q.params:
+        example = f" (e.g. {p.example})" if p.example else ""
+        out.print(f"  --param {p.name}=VALUE   {p.description}{example}")
+    if not q.params:
+        out.print("  (no parameters)")
+    out.print("")
+    return True
+
+
 def main():
+    _query_help(sys.argv[1:])
     app()
 
 

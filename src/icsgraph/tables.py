@@ -99,7 +99,7 @@ TABLES: tuple[Table, ...] = (
         C("status", "enum", True, choices=("defined", "to-be-developed")),
         C("topics", "topics")) + _prov(raw_text=True)),
     Table("voices", (
-        C("id", "id", True), C("outcome", "ref", True, "outcomes"),
+        C("id", "id", True), C("outcome", "ref", False, "outcomes"),
         C("kind", "enum", True, choices=("what-we-heard", "i-statement")),
         C("text", required=True)) + _prov(raw_text=True)),
     Table("mechanisms", (

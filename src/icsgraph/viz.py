@@ -494,31 +494,38 @@ def _font_size(degree: int) -> int:
 
 
 def _label_boxes(x: float, y: float, size: float, font: int, text: str) -> list[tuple[tuple, float]]:
-    """Where vis-network would draw a node's label, as (left, top, right, bottom) in canvas
-    pixels (~0.56 em a character in its Arial), with the font.vadjust that puts it there:
-    centred below the shape (where it goes by default), or above it."""
-    half, height = 0.28 * font * len(text) + 3, 1.25 * font + 2
-    return [((x - half, y + size, x + half, y + size + height), 0),
-            ((x - half, y - size - height, x + half, y - size), -round(2 * size + height + 2, 1))]
+    """Where vis-network 9 draws a node's label, as (left, top, right, bottom) in canvas
+    pixels, with the font.vadjust that puts it there: centred below the shape, its top
+    font/2 + 4 under it (where vis-network puts it), or as far above. A character is taken
+    as 0.56 em (Arial measures 0.45-0.55), plus 3 pixels each side for the white halo."""
+    half, height = 0.28 * font * len(text) + 3, 1.2 * font
+    below = y + size + 0.5 * font + 4
+    above = y - size - 0.5 * font - 4 - height
+    return [((x - half, below, x + half, below + height), 0),
+            ((x - half, above, x + half, above + height), round(above - below, 1))]
 
 
-def _overlaps(b, boxes) -> bool:
-    return any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in boxes)
+def _covers(b, boxes) -> int:
+    """How many of boxes the box b overlaps."""
+    return sum(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in boxes)
 
 
 def canvas_labels(G: nx.Graph, pos: dict, focus=()) -> dict[str, float]:
-    """The nodes whose label is drawn on the canvas, each with the vertical shift that puts
-    it below (0) or above its shape. The focus nodes, outcomes and directorates always get
-    one (below or above, clear of the labels already placed and other nodes if it can
-    be, else clear of the labels, else below); then, most linked
-    first, the nodes with at least sqrt(n)/3 links (n nodes in view) whose label fits below
-    or above without covering a label already placed or another node. The rest are named in
-    their tooltip, in the side panel and when they or a neighbour are selected.
+    """The nodes whose label is drawn on the canvas, each with the font.vadjust that puts
+    it below (0) or above its shape.
+
+    The focus nodes, outcomes and directorates always get one. Then, most linked first, a
+    node with at least sqrt(n)/3 links (n nodes in view) gets one if it fits without
+    covering a label already placed, a focus node or, unless the node has sqrt(n) links or
+    more, any other node. Each label goes below or above its node, whichever covers fewest
+    labels, then fewest focus nodes, then fewest other nodes. The rest are named in their
+    tooltip, in the side panel and when they or a neighbour are selected.
 
     Labels and positions scale together with the zoom, so what overlaps at one zoom
     overlaps at every zoom: the test is done once, here, in canvas pixels."""
     degree = dict(G.degree())
     least = int(math.sqrt(len(G)) / 3)  # 0 up to 8 nodes, 3 at 81-143, 9 at Kent's ~860
+    hub = math.sqrt(len(G))
     focus = set(focus)
     shapes = {v: (pos[v][0] - r, pos[v][1] - r, pos[v][0] + r, pos[v][1] + r)
               for v in G for r in [_node_size(degree[v])]}
@@ -532,15 +539,13 @@ def canvas_labels(G: nx.Graph, pos: dict, focus=()) -> dict[str, float]:
         if not must and degree[v] < least:
             break  # tier 2 comes most linked first: no later node has enough links
         font = max(_font_size(degree[v]), FOCUS_FONT if v in focus else 0)
-        options = _label_boxes(*pos[v], _node_size(degree[v]), font, G.nodes[v]["short_label"])
-        clear = [o for o in options if not _overlaps(o[0], placed)]
-        clearer = [o for o in clear if not _overlaps(o[0], (b for u, b in shapes.items() if u != v))]
-        if clearer or must:
-            box, shift = (clearer or clear or options)[0]
-        else:
-            continue
-        keep[v] = shift
-        placed.append(box)
+        cost, box, shift = min(((_covers(b, placed), _covers(b, (shapes[f] for f in focus if f != v)),
+                                 _covers(b, (o for u, o in shapes.items() if u != v))), b, shift)
+                               for b, shift in _label_boxes(*pos[v], _node_size(degree[v]), font,
+                                                            G.nodes[v]["short_label"]))
+        if must or not (cost[0] or cost[1] or (cost[2] and degree[v] < hub)):
+            keep[v] = shift
+            placed.append(box)
     return keep
 
 
