@@ -1,7 +1,8 @@
 """Network page: time to interactive in headless Chromium (printed, not asserted).
 
-For the real build/graph.ttl when it exists, and for synthetic Kent-shaped graphs at 1x and
-5x (1x = ~300 commitments, ~400 mechanisms, ~90 actions, ~60 indicators). Times:
+For the real build/graph.ttl when it exists (the whole network, and the focus view
+`--focus loneliness --hops 2`), and for synthetic Kent-shaped graphs at 1x and 5x (1x = ~300
+commitments, ~400 mechanisms, ~90 actions, ~60 indicators). Times:
   python    projection + layout + page writing (what `icsgraph viz` spends)
   ready     navigation start -> the page sets window.icsReady (first complete drawing;
             positions are precomputed and physics is off, so that drawing is final)
@@ -151,24 +152,25 @@ def main():
     real = ROOT / "build" / "graph.ttl"
     if real.exists():
         from rdflib import Graph
-        cases.append(("build/graph.ttl", lambda: Graph().parse(real)))
+        cases.append(("build/graph.ttl", lambda: Graph().parse(real), {}))
+        cases.append(("  loneliness 2 hops", lambda: Graph().parse(real), {"focus": "loneliness", "hops": 2}))
     else:
         print("build/graph.ttl not found: run 'icsgraph build' to include the real graph")
     for s in args.scales.split(","):
-        cases.append((f"synthetic {s}x", lambda s=float(s): synthetic_graph(s)))
+        cases.append((f"synthetic {s}x", lambda s=float(s): synthetic_graph(s), {}))
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        print(f"{'graph':<18}{'nodes':>7}{'edges':>7}{'page MB':>9}{'python s':>10}{'ready s':>9}{'select s':>10}{'filter s':>10}")
-        for name, load in cases:
+        print(f"{'graph':<20}{'nodes':>7}{'edges':>7}{'page MB':>9}{'python s':>10}{'ready s':>9}{'select s':>10}{'filter s':>10}")
+        for name, load, view in cases:
             g = load()
             t0 = time.perf_counter()
             G = project(g)
             page = Path(tmp) / "network.html"
-            counts = write_page(G, page)
+            counts = write_page(G, page, **view)
             py = time.perf_counter() - t0
             r = time_page(page, browser, args.runs)
-            print(f"{name:<18}{counts['nodes']:>7}{counts['edges']:>7}{page.stat().st_size / 1e6:>9.2f}{py:>10.2f}"
+            print(f"{name:<20}{counts['nodes']:>7}{counts['edges']:>7}{page.stat().st_size / 1e6:>9.2f}{py:>10.2f}"
                   f"{r['ready']:>9.2f}{r['select']:>10.2f}{r['filter']:>10.2f}", flush=True)
         browser.close()
 

@@ -136,6 +136,102 @@ def test_focus_and_slices(mini, tmp_path):
     assert not (tmp_path / "x.html").exists()
 
 
+def test_focus_does_not_walk_through_outcomes_directorates_or_topics(mini, tmp_path):
+    """Worked out by hand on tests/fixtures/mini (see the neighbour lists in the projection)."""
+    # Community Wardens -> its two commitments, action A-GET-01 and directorate GET (hop 1);
+    # hop 2 goes on from the commitments and the action, but not through GET, which would add
+    # GET's other commitment C-SO3-GET-01, indicator I-SO2-1 and the council.
+    c = write_page(mini, tmp_path / "w.html", focus="Community Wardens", hops=2)
+    assert set(nx.read_graphml(tmp_path / "w.graphml")) == {
+        "mechanism/m-wardens", "commitment/C-SO2-GET-01", "commitment/C-SO2-GET-02", "action/A-GET-01",
+        "organisation/get", "mechanism/m-libraries", "outcome/SO2", "outcome/SO3", "priority/P-SO2-1",
+        "priority/P-SO2-2", "topic/loneliness", "topic/social-prescribing", "topic/cost-of-living"}
+    assert c["scope"] == ("Showing within 2 links of Community Wardens; "
+                          "outcome, directorate and topic nodes are not walked through")
+    # Loneliness (a topic: the focus is walked from) -> A-GET-01, C-SO2-GET-01, C-SO2-PH-01,
+    # I-SO2-1; hop 2 reaches SO2, SO3, GET, PH, HR, a sibling topic (kept, not walked) and
+    # P-SO2-2, two services and an activity (walked on); hop 3 adds only C-SO2-GET-02, through
+    # the Community Wardens service. C-SO2-PH-02 (reachable only through SO2, PH or P-SO2-1,
+    # itself only through SO2) and C-SO3-GET-01 (only through SO3 or GET) stay out.
+    write_page(mini, tmp_path / "l.html", focus="loneliness", hops=3)
+    lonely = set(nx.read_graphml(tmp_path / "l.graphml"))
+    assert lonely == {
+        "topic/loneliness", "action/A-GET-01", "commitment/C-SO2-GET-01", "commitment/C-SO2-PH-01",
+        "indicator/I-SO2-1", "outcome/SO2", "outcome/SO3", "organisation/get", "organisation/ph",
+        "organisation/hr", "topic/social-prescribing", "priority/P-SO2-2", "mechanism/m-libraries",
+        "mechanism/m-wardens", "mechanism/m-kalc-work", "commitment/C-SO2-GET-02"}
+    assert "commitment/C-SO2-PH-02" not in lonely and "commitment/C-SO3-GET-01" not in lonely
+    # with 2 hops the outcomes are the edge of the view anyway: the same 15 nodes either way
+    write_page(mini, tmp_path / "l2.html", focus="loneliness", hops=2)
+    assert set(nx.read_graphml(tmp_path / "l2.graphml")) == lonely - {"commitment/C-SO2-GET-02"}
+    # an outcome as the focus is walked from: SO2 and the 10 nodes linked to it
+    one = write_page(mini, tmp_path / "o.html", focus="SO2", hops=1)
+    assert one["nodes"] == 11 and one["scope"].startswith("Showing within 1 link of SO2 ")
+    assert "walked" not in one["scope"]  # with one hop the rule changes nothing: not mentioned
+    # the same rule inside a slice
+    write_page(mini, tmp_path / "s.html", focus="Community Wardens", hops=2, directorate="GET")
+    assert "commitment/C-SO3-GET-01" not in nx.read_graphml(tmp_path / "s.graphml")
+
+
+def _crowded(projection, n=60):
+    """The mini projection with n more commitments about loneliness, for SO2, made by GET:
+    far more nodes around the focus than there is room to name."""
+    G = projection.copy()
+    template = dict(G.nodes["commitment/C-SO2-GET-01"])
+    for i in range(n):
+        k = f"commitment/C-X-{i:02d}"
+        label = f"Commitment number {i} to support lonely residents in their communities"
+        G.add_node(k, **{**template, "label": label, "short_label": label[:23] + "…", "code": ""})
+        for other in ("topic/loneliness", "outcome/SO2", "organisation/get"):
+            G.add_edge(k, other, relation="test")
+    return G
+
+
+def test_canvas_labels_only_where_they_fit(mini, projection, tmp_path):
+    def page_data(path):
+        html = Path(path).read_text(encoding="utf-8")
+        return json.loads(re.search(r'<script type="application/json" id="ics-data">(.*?)</script>', html, re.S).group(1))
+
+    data = page_data(write_page(_crowded(projection), tmp_path / "c.html", focus="loneliness", hops=2)["page"])
+    nodes = {n["id"]: n for n in data["nodes"]}
+    labelled = {k for k, n in nodes.items() if "label" in n}
+    # the focus (with a dark ring and a bigger label), outcomes and directorates always
+    assert {"topic/loneliness", "outcome/SO2", "outcome/SO3", "organisation/get", "organisation/ph",
+            "organisation/hr"} <= labelled
+    assert nodes["topic/loneliness"]["borderWidth"] == 3 and nodes["topic/loneliness"]["font"]["size"] >= 18
+    assert "borderWidth" not in nodes["outcome/SO2"]
+    # 60 commitments round one topic: only some are named on the canvas
+    crowd = [k for k in nodes if k.startswith("commitment/C-X-")]
+    assert 0 < sum(k in labelled for k in crowd) < len(crowd) / 2
+    # every node is still named in its tooltip, the panel and the search list
+    for k, n in nodes.items():
+        assert data["meta"][k]["label"] in n["title"] and data["meta"][k]["short"]
+    # the whole mini network (39 nodes): nodes with fewer than sqrt(39)/3 links are not named
+    whole = {n["id"]: n for n in page_data(write_page(mini, tmp_path / "w.html")["page"])["nodes"]}
+    assert not any("label" in whole[k] for k in ("mechanism/m-kalc-work", "topic/research", "mechanism/m-unused"))
+    assert all("label" in whole[k] for k in ("outcome/SO1", "outcome/SO2", "outcome/SO3", "organisation/get",
+                                              "organisation/ph", "organisation/hr", "mechanism/m-wardens"))
+
+
+def test_small_views_are_spread_out(mini, projection, tmp_path):
+    """A focus view fills the page at zoom 1 (about 1150 x 720 pixels), with linked nodes
+    further apart than the 60 pixels a unit of layout gets in a big graph."""
+    write_page(mini, tmp_path / "w.html", focus="Community Wardens", hops=2)
+    G = nx.read_graphml(tmp_path / "w.graphml")
+    xs, ys = [d["x"] for _, d in G.nodes(data=True)], [d["y"] for _, d in G.nodes(data=True)]
+    assert max(xs) - min(xs) > 700 and max(ys) - min(ys) > 450
+    lengths = [((G.nodes[a]["x"] - G.nodes[b]["x"]) ** 2 + (G.nodes[a]["y"] - G.nodes[b]["y"]) ** 2) ** 0.5
+               for a, b in G.edges()]
+    assert sorted(lengths)[len(lengths) // 2] > 100
+    # a Kent-sized graph is not spread: 60 pixels a unit of layout, which leaves nodes about
+    # half a unit from their nearest neighbour (spread, they would be further apart)
+    import numpy as np
+    from icsgraph.viz import layout
+    P = np.array(list(layout(nx.relabel_nodes(nx.gnm_random_graph(900, 3500, seed=3), str)).values()))
+    d2 = ((P[:, None, :] - P[None, :, :]) ** 2).sum(2) + np.eye(len(P)) * 1e12
+    assert 20 < np.median(np.sqrt(d2.min(1))) < 45
+
+
 def test_page_and_graphml_are_written_deterministically(mini, tmp_path):
     a = write_page(mini, tmp_path / "a" / "network.html")
     b = write_page(mini, tmp_path / "b" / "network.html")
@@ -145,6 +241,23 @@ def test_page_and_graphml_are_written_deterministically(mini, tmp_path):
     assert (G.number_of_nodes(), G.number_of_edges()) == (39, 66)
     assert G.nodes["mechanism/m-wardens"]["class"] == "Service"
     assert b["graphml"].endswith("network.graphml")
+
+
+def test_focus_page_is_the_same_in_every_process(mini, tmp_path):
+    """Python hashes strings differently in each process: a page must not depend on set order
+    (G.subgraph(a_set) lists nodes in the set's order when the set is under half the graph)."""
+    import subprocess
+    import sys
+    script = ("import sys; from pathlib import Path; from icsgraph.build import build_graph; "
+              "from icsgraph.viz import write_page; g = build_graph(Path(sys.argv[1]), Path(sys.argv[2])); "
+              "write_page(g, Path(sys.argv[3]) / 'f.html', focus='Community Wardens', hops=2); "
+              "write_page(g, Path(sys.argv[3]) / 's.html', outcome='SO3')")
+    for seed in ("1", "2", "3"):
+        subprocess.run([sys.executable, "-c", script, str(MINI), str(ROOT / "ontology"), str(tmp_path / seed)],
+                       check=True, env={**os.environ, "PYTHONHASHSEED": seed})
+    for name in ("f.html", "f.graphml", "s.html", "s.graphml"):
+        first = (tmp_path / "1" / name).read_bytes()
+        assert all((tmp_path / seed / name).read_bytes() == first for seed in ("2", "3")), name
 
 
 def test_page_needs_no_network(mini, tmp_path):
@@ -317,6 +430,48 @@ def test_clicking_a_node_shows_its_source_page(browser, mini_page):
     ARTIFACTS.mkdir(exist_ok=True)
     p.page.wait_for_timeout(400)  # the focus animation
     p.page.screenshot(path=str(ARTIFACTS / "network.png"))
+    p.clean()
+    p.page.close()
+
+
+def test_focus_page_names_only_what_fits(browser, projection, tmp_path):
+    """The crowded focus view in a browser: the labels vis-network draws (measured with its
+    own text metrics) do not overlap; selecting a node names it and all its neighbours;
+    "Name every node" names the rest; the heading states the walking rule."""
+    G = _crowded(projection)
+    p = Page(browser, Path(write_page(G, tmp_path / "c.html", focus="loneliness", hops=2)["page"]))
+    assert p.page.text_content("#scope") == ("Showing within 2 links of Loneliness; "
+                                             "outcome, directorate and topic nodes are not walked through")
+    boxes = p.js("""() => { network.fit({animation: false}); network.redraw(); const out = {};
+        for (const id of network.body.nodeIndices) { const n = network.body.nodes[id];
+          if (n.options.label === undefined) continue;
+          const s = n.labelModule.size, v = n.options.font.vadjust || 0;
+          out[id] = [s.left, s.top + v, s.left + s.width, s.top + v + s.height]; }
+        return out; }""")
+    unnamed = set(p.js("Object.keys(ics.meta)")) - set(boxes)
+    assert "topic/loneliness" in boxes and len(unnamed) > 30
+    ids = sorted(boxes)
+    overlapping = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]
+                   if min(boxes[a][2], boxes[b][2]) - max(boxes[a][0], boxes[b][0]) > 1
+                   and min(boxes[a][3], boxes[b][3]) - max(boxes[a][1], boxes[b][1]) > 1]
+    assert overlapping == []
+    assert p.js("ics.named()") == []  # nothing selected: only the canvas labels
+    ARTIFACTS.mkdir(exist_ok=True)
+    p.page.screenshot(path=str(ARTIFACTS / "network-focus.png"))
+    # selecting the focus names its unnamed neighbours too (the page draws those itself)
+    p.click_node("topic/loneliness")
+    assert p.js("network.getSelectedNodes()") == ["topic/loneliness"]
+    assert set(p.js("ics.named()")) == {n for n in G["topic/loneliness"] if n in unnamed}
+    p.page.wait_for_timeout(400)
+    p.page.screenshot(path=str(ARTIFACTS / "network-focus-selected.png"))
+    p.page.click("#reset")
+    assert p.js("ics.named()") == []
+    p.page.check("#all-names")
+    assert set(p.js("ics.named()")) == unnamed
+    p.page.uncheck("#legend li[data-cls='Commitment'] input")  # hidden nodes are not named
+    assert set(p.js("ics.named()")) == {n for n in unnamed if G.nodes[n]["class"] != "Commitment"}
+    p.page.uncheck("#all-names")
+    assert p.js("ics.named()") == []
     p.clean()
     p.page.close()
 

@@ -226,11 +226,15 @@ def query(name: str = typer.Argument(..., help="Canned query name (see 'icsgraph
 @app.command()
 def viz(out_path: Optional[Path] = typer.Option(None, "--out", help="Where to write the page (default build/network.html); the GraphML goes next to it."),
         focus: Optional[str] = typer.Option(None, "--focus", help="Only around the node with this name, other name or code, e.g. 'Community Wardens', loneliness, SO4."),
-        hops: int = typer.Option(1, "--hops", min=0, help="How many links out from the focus node (default 1)."),
+        hops: int = typer.Option(1, "--hops", min=0, help="How many links out from the focus node (default 1). Outcome, directorate and topic nodes reached on the way are shown but not walked through (see above)."),
         outcome: Optional[str] = typer.Option(None, "--outcome", help="Only what belongs to this shared outcome, e.g. SO3."),
         directorate: Optional[str] = typer.Option(None, "--directorate", help="Only what belongs to this directorate: id, name or abbreviation, e.g. GET."),
         root: Optional[Path] = RootOpt):
-    """Write the interactive network page (opens from disk, needs no internet) and its GraphML."""
+    """Write the interactive network page (opens from disk, needs no internet) and its GraphML.
+
+    With --focus, the page shows the nodes within --hops links of the focus. Outcome, directorate and topic nodes link to a large part of the network, so past the first link they are shown but not walked through: --focus "Community Wardens" --hops 2 shows the Growth, Environment and Transport directorate, not everything it does (the focus itself is always walked from, so --focus SO2 shows what links to SO2). For everything in an outcome or directorate use --outcome or --directorate.
+
+    Names are written on the map only where they fit (always for the focus, outcomes and directorates); point at a node for its name, or click it to name it and its neighbours."""  # noqa: E501
     from .queries import load_graph
     from .viz import VizError, write_page
     paths = _paths(root)

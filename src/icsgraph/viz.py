@@ -4,7 +4,9 @@ drawn by vis-network in one self-contained HTML file that opens from disk with n
 - `project(graph)` turns the RDF graph into a networkx.Graph of the things officers reason
   about (outcomes, priorities, commitments, actions, delivery mechanisms, directorates, ...).
 - `write_page(graph, out_path, ...)` writes the page (optionally a focus view or an
-  outcome/directorate slice) and the same projection as GraphML next to it.
+  outcome/directorate slice) and the same projection as GraphML next to it. A focus view
+  does not walk on through outcome, directorate or topic nodes (`walk`), and only labels
+  that fit are drawn on the canvas (`canvas_labels`); the page names the rest on selection.
 
 Why not pyvis's own page: pyvis 0.3.2 loads Bootstrap or vis-network from a CDN in every
 mode and inserts its heading unescaped. We use pyvis only to assemble the vis-network node,
@@ -270,7 +272,7 @@ def select(G: nx.Graph, focus: str | None = None, hops: int = 1, outcome: str | 
         codes = sorted({d["code"] for _, d in G.nodes(data=True) if d["class"] == "SharedOutcome"})
         if code not in codes:
             raise VizError(f"there is no outcome '{outcome}' (outcomes: {', '.join(codes)})")
-        G = G.subgraph([n for n, d in G.nodes(data=True) if code in d["outcomes"]])
+        G = _induced(G, {n for n, d in G.nodes(data=True) if code in d["outcomes"]})
         scope["outcome"] = code
     if directorate:
         dirs = [n for n in find_nodes(G, directorate) if G.nodes[n]["class"] == "Directorate"] or \
@@ -280,7 +282,7 @@ def select(G: nx.Graph, focus: str | None = None, hops: int = 1, outcome: str | 
             raise VizError(f"'{directorate}' names {'no' if not dirs else 'more than one'} directorate"
                            f"{' here' if outcome else ''} (directorates: {', '.join(known)})")
         label = G.nodes[dirs[0]]["label"]
-        G = G.subgraph([n for n, d in G.nodes(data=True) if label in d["directorates"]])
+        G = _induced(G, {n for n, d in G.nodes(data=True) if label in d["directorates"]})
         scope["directorate"] = label
     if focus is not None:
         if hops < 0:
@@ -291,9 +293,19 @@ def select(G: nx.Graph, focus: str | None = None, hops: int = 1, outcome: str | 
             hint = f" Did you mean: {'; '.join(close)}?" if close else " Try a shorter part of the name."
             where = " in this slice" if scope else ""
             raise FocusNotFound(f"--focus '{focus}' matches no node label, alternative label or code{where}.{hint}")
-        G = G.subgraph(walk(G, matches, hops))
+        G = _induced(G, walk(G, matches, hops))
         scope.update(focus=[_named(G.nodes[m]) for m in sorted(matches)], focus_ids=sorted(matches), hops=hops)
     return G.copy(), scope
+
+
+def _induced(G: nx.Graph, keep: set) -> nx.Graph:
+    """The subgraph of G on keep, its nodes and edges in G's order. (G.subgraph(keep)
+    lists them in the set's order when keep is under half of G: with Python's per-process
+    string hashing, a focus page and its layout came out different on each run.)"""
+    H = nx.Graph()
+    H.add_nodes_from((n, d) for n, d in G.nodes(data=True) if n in keep)
+    H.add_edges_from((a, b, d) for a, b, d in G.edges(data=True) if a in keep and b in keep)
+    return H
 
 
 # Nodes a focus view shows but does not walk through: an outcome, directorate or topic links
@@ -367,7 +379,8 @@ def layout(G: nx.Graph, seed: int = 7) -> dict[str, tuple[float, float]]:
     units, x, y, row_h, width = {}, 0.0, 0.0, 0.0, None
     for comp in sorted((sorted(c) for c in nx.connected_components(G)), key=lambda c: (-len(c), c[0])):
         index = {v: i for i, v in enumerate(comp)}
-        edges = np.array([(index[a], index[b]) for a, b in G.subgraph(comp).edges()], dtype=np.int64).reshape(-1, 2)
+        # G.edges(comp), not G.subgraph(comp).edges(): the latter's order can follow a set's
+        edges = np.array([(index[a], index[b]) for a, b in G.edges(comp)], dtype=np.int64).reshape(-1, 2)
         P = _force_layout(len(comp), edges, rng)
         P -= P.min(0)
         w, h = P.max(0)
