@@ -90,34 +90,22 @@ def tables_to_graph(tables: dict[str, list[Row]]) -> Graph:
             g.add((s, DCTERMS.date, Literal(row["date"], datatype=XSD.date)))
         _provenance(g, s, row)
 
-    for row in tables["outcomes"]:
-        s = node("outcome", row["id"])
-        g.add((s, RDF.type, ICSG.SharedOutcome))
-        g.add((s, ICSG.code, Literal(row["id"])))
-        _labels(g, s, row)
-        _text(g, s, DCTERMS.description, row.get("description"))
-        g.add((node("strategy", row["strategy"]), ICSG.hasOutcome, s))
-        g.add((s, ICSG.outcomeOf, node("strategy", row["strategy"])))
-        _provenance(g, s, row)
-
-    for row in tables["priorities"]:
-        s = node("priority", row["id"])
-        g.add((s, RDF.type, ICSG.Priority))
-        g.add((s, ICSG.code, Literal(row["id"])))
-        _labels(g, s, row)
-        _text(g, s, DCTERMS.description, row.get("description"))
-        g.add((s, ICSG.priorityOf, node("outcome", row["outcome"])))
-        g.add((node("outcome", row["outcome"]), ICSG.hasPriority, s))
-        _provenance(g, s, row)
-
-    for row in tables["enablers"]:
-        s = node("enabler", row["id"])
-        g.add((s, RDF.type, ICSG.Enabler))
-        g.add((s, ICSG.code, Literal(row["id"])))
-        _labels(g, s, row)
-        _text(g, s, DCTERMS.description, row.get("description"))
-        g.add((node("strategy", row["strategy"]), ICSG.hasEnabler, s))
-        _provenance(g, s, row)
+    # the strategy's parts: coded, labelled, described, linked up to their parent both ways
+    parts = (("outcomes", "outcome", ICSG.SharedOutcome, "strategy", "strategy", ICSG.hasOutcome, ICSG.outcomeOf),
+             ("priorities", "priority", ICSG.Priority, "outcome", "outcome", ICSG.hasPriority, ICSG.priorityOf),
+             ("enablers", "enabler", ICSG.Enabler, "strategy", "strategy", ICSG.hasEnabler, None))
+    for table, kind, cls, parent_column, parent_kind, down, up in parts:
+        for row in tables[table]:
+            s = node(kind, row["id"])
+            parent = node(parent_kind, row[parent_column])
+            g.add((s, RDF.type, cls))
+            g.add((s, ICSG.code, Literal(row["id"])))
+            _labels(g, s, row)
+            _text(g, s, DCTERMS.description, row.get("description"))
+            g.add((parent, down, s))
+            if up is not None:
+                g.add((s, up, parent))
+            _provenance(g, s, row)
 
     for row in tables["organisations"]:
         s = node("organisation", row["id"])
