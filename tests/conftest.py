@@ -16,13 +16,18 @@ def run_cli(*args, cwd=ROOT):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+def make_project(folder, data):
+    """A throw-away project folder: the real ontology and queries, the given fixture tables."""
+    shutil.copytree(ROOT / "ontology", folder / "ontology")
+    shutil.copytree(ROOT / "queries", folder / "queries")
+    shutil.copytree(data, folder / "data")
+    return folder
+
+
 @pytest.fixture
 def project(tmp_path):
-    """A throw-away project folder: the real ontology and queries, the mini fixture tables."""
-    shutil.copytree(ROOT / "ontology", tmp_path / "ontology")
-    shutil.copytree(ROOT / "queries", tmp_path / "queries")
-    shutil.copytree(MINI, tmp_path / "data")
-    return tmp_path
+    """A throw-away project with the mini fixture tables."""
+    return make_project(tmp_path, MINI)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import shutil
 import pytest
 from rdflib import Graph
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, make_project, run_cli
 from icsgraph.build import build_graph
 from icsgraph.gaps import ITEM_COLUMNS, SECTIONS, gap_report, render
 from icsgraph.queries import list_queries, run_query
@@ -177,10 +177,7 @@ def test_markdown_csv_and_json(report):
 
 @pytest.fixture
 def gaps_project(tmp_path):
-    shutil.copytree(ROOT / "ontology", tmp_path / "ontology")
-    shutil.copytree(ROOT / "queries", tmp_path / "queries")
-    shutil.copytree(FIXTURE, tmp_path / "data")
-    return tmp_path
+    return make_project(tmp_path, FIXTURE)
 
 
 def test_cli_gaps_default_formats_and_out(gaps_project, tmp_path):

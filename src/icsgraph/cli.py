@@ -94,13 +94,7 @@ def queries_cmd(name: Optional[str] = typer.Argument(None, help="Show one query 
 
     def body():
         if name:
-            q = get_query(name, paths.queries)
-            out.print(f"[bold]{q.name}[/]: {q.summary}", markup=True)
-            out.print(q.description)
-            for p in q.params:
-                ex = f" (e.g. {p.example})" if p.example else ""
-                out.print(f"  --param {p.name}=VALUE   {p.description}{ex}")
-            out.print(f"tags: {', '.join(q.tags)}")
+            _print_query(get_query(name, paths.queries))
             return
         table = RichTable("name", "title", "parameters", show_lines=False)
         for q in list_queries(paths.queries):
@@ -109,6 +103,18 @@ def queries_cmd(name: Optional[str] = typer.Argument(None, help="Show one query 
         out.print("Run one with: icsgraph query NAME [--param KEY=VALUE] [--format table|csv|json|md]; "
                   "details with: icsgraph queries NAME")
     _run(body)
+
+
+def _print_query(q) -> None:
+    """A canned query's title, description, parameters and tags."""
+    out.print(f"{q.name}: {q.summary}\n")
+    out.print(q.description + "\n")
+    for p in q.params:
+        example = f" (e.g. {p.example})" if p.example else ""
+        out.print(f"  --param {p.name}=VALUE   {p.description}{example}")
+    if not q.params:
+        out.print("  (no parameters)")
+    out.print(f"tags: {', '.join(q.tags)}")
 
 
 def _parse_params(items: List[str]) -> dict:
@@ -309,6 +315,7 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
     from .gaps import gap_report, write_report
     from .queries import columns_of, list_queries, load_graph, run_on_graph, to_csv
     from .validate import format_report, validate_graph
+    from .viz import write_page
     paths = _paths(root)
     target = out_dir or paths.build
 
@@ -329,15 +336,10 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
         for kind in ("html", "md", "csv", "json"):
             written.append((f"gap report ({kind})", write_report(report, target / f"gaps.{kind}", kind)))
         try:
-            from .viz import write_page
-        except ImportError:
-            out.print("Network page skipped: icsgraph.viz is not available.")
-        else:
-            try:
-                write_page(load_graph(graph_file, "rdflib"), target / "network.html")
-                written.append(("network page", target / "network.html"))
-            except Exception as e:  # noqa: BLE001 - report it, keep the other outputs
-                notes.append(f"the network page could not be written: {e}")
+            write_page(g, target / "network.html")  # the graph just built, not parsed again
+            written.append(("network page", target / "network.html"))
+        except Exception as e:  # noqa: BLE001 - report it, keep the other outputs
+            notes.append(f"the network page could not be written: {e}")
         answered = 0
         for q in list_queries(paths.queries):
             missing = [p.name for p in q.params if p.example is None and p.default is None]
@@ -370,13 +372,7 @@ def _query_help(args: list[str]) -> bool:
         q = get_query(args[1])
     except QueryError:
         return False
-    out.print(f"{q.name}: {q.summary}\n")
-    out.print(q.description + "\n")
-    for p in q.params:
-        example = f" (e.g. {p.example})" if p.example else ""
-        out.print(f"  --param {p.name}=VALUE   {p.description}{example}")
-    if not q.params:
-        out.print("  (no parameters)")
+    _print_query(q)
     out.print("")
     return True
 
