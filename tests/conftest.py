@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from servers import oxigraph_server, virtuoso_server  # noqa: F401  (session fixtures for everyone)
+
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "fixtures" / "mini"
 

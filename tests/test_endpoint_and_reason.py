@@ -1,8 +1,9 @@
 """Publishing to a real Oxigraph server on 127.0.0.1, remote canned queries, `serve`, and
 `reason` with HermiT."""
 import json
+import os
+import signal
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,16 +14,10 @@ import pytest
 from rdflib import Graph, URIRef
 
 from conftest import run_cli
+from servers import free_port, unique_graph
 
 NODE = "https://w3id.org/icsgraph/id/"
 ICSG = "https://w3id.org/icsgraph/ontology#"
-GRAPH = "https://w3id.org/icsgraph/graph/test"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(url, seconds=20):
@@ -36,21 +31,6 @@ def wait_for(url, seconds=20):
     raise AssertionError(f"{url} did not answer in {seconds} s")
 
 
-@pytest.fixture
-def oxigraph_server(tmp_path):
-    """A real, empty Oxigraph server (read-write) on 127.0.0.1, stopped after the test."""
-    port = free_port()
-    proc = subprocess.Popen([shutil.which("oxigraph"), "serve", "--location", str(tmp_path / "store"),
-                             "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for(base + "/query?query=ASK%7B%7D")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
 def local_json(project, *args):
     status, out, err = run_cli("query", *args, "--format", "json", "--project", project)
     assert status == 0, err
@@ -58,11 +38,12 @@ def local_json(project, *args):
 
 
 def test_publish_then_same_answers_remotely(project, oxigraph_server):
+    GRAPH = unique_graph("remote")
     assert run_cli("build", "--project", project)[0] == 0
-    status, out, err = run_cli("publish", "--endpoint", oxigraph_server + "/store", "--graph", GRAPH,
+    status, out, err = run_cli("publish", "--endpoint", oxigraph_server.store_url, "--graph", GRAPH,
                                "--project", project)
     assert status == 0, err
-    remote = ["--endpoint", oxigraph_server + "/query", "--graph", GRAPH]
+    remote = ["--endpoint", oxigraph_server.query_url, "--graph", GRAPH]
     for topic in ("loneliness", "Social Isolation", "physical activity"):
         here = local_json(project, "services-for-topic", "-p", f"topic={topic}")
         there = local_json(project, "services-for-topic", "-p", f"topic={topic}", *remote)
@@ -73,12 +54,13 @@ def test_publish_then_same_answers_remotely(project, oxigraph_server):
 
 
 def test_publish_replaces_the_graph_not_adds_to_it(project, oxigraph_server):
+    GRAPH = unique_graph("replace")
     assert run_cli("build", "--project", project)[0] == 0
     for _ in range(2):
-        assert run_cli("publish", "--endpoint", oxigraph_server + "/store", "--graph", GRAPH,
+        assert run_cli("publish", "--endpoint", oxigraph_server.store_url, "--graph", GRAPH,
                        "--project", project)[0] == 0
     q = urllib.parse.quote(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}")
-    request = urllib.request.Request(f"{oxigraph_server}/query?query={q}",
+    request = urllib.request.Request(f"{oxigraph_server.query_url}?query={q}",
                                      headers={"Accept": "application/sparql-results+json"})
     with urllib.request.urlopen(request) as r:
         count = int(json.load(r)["results"]["bindings"][0]["n"]["value"])
@@ -94,15 +76,17 @@ def test_publish_to_unreachable_endpoint_is_a_clear_error(project):
 def test_serve_answers_canned_queries(project):
     assert run_cli("build", "--project", project)[0] == 0
     port = free_port()
+    # its own process group, so the Oxigraph server `serve` starts is stopped with it
     proc = subprocess.Popen([sys.executable, "-m", "icsgraph.cli", "serve", "--port", str(port),
-                             "--project", str(project)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             "--project", str(project)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
     try:
         wait_for(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", 30)
         rows = local_json(project, "services-for-topic", "-p", "topic=loneliness",
                           "--endpoint", f"http://127.0.0.1:{port}/query")
         assert rows == local_json(project, "services-for-topic", "-p", "topic=loneliness")
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
 
 
