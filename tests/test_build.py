@@ -114,3 +114,114 @@ def test_missing_table_is_reported(project):
     (project / "data" / "priorities.csv").unlink()
     status, _, err = run_cli("build", "--project", project)
     assert status == 1 and "priorities.csv: table is missing" in err
+
+
+# --- the declared table -> RDF mapping -------------------------------------------------
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+DCT = "http://purl.org/dc/terms/"
+SKOS_ = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def _n(path):
+    return URIRef(NODE + path)
+
+
+def _i(name):
+    return URIRef(ICSG + name)
+
+
+def test_declared_mapping_gives_the_triples_written_here_by_hand(project):
+    """A few rows of the mini tables, and the triples they must become (written by hand
+    from tests/fixtures/mini, not taken from a build)."""
+    assert run_cli("build", "--project", project)[0] == 0
+    g = Graph().parse(project / "build" / "graph.ttl")
+    a = _n("action/A-GET-01")
+    expected = [
+        (a, RDF_TYPE, _i("Action")),
+        (a, _i("code"), Literal("A-GET-01")),
+        (a, RDFS.label, Literal("Expand social prescribing", lang="en")),
+        (a, _i("title"), Literal("Expand social prescribing", lang="en")),
+        (a, URIRef(DCT + "description"),
+         Literal("Work with partners to expand social prescribing including loneliness", lang="en")),
+        (a, _i("ownedBy"), _n("organisation/get")),
+        (a, _i("leadRole"), Literal("Business Innovation Manager")),
+        (a, _i("dueDate"), Literal("2025-03-31", datatype=URIRef(XSD + "date"))),
+        (a, _i("contributesTo"), _n("outcome/SO2")),
+        (a, _i("contributesTo"), _n("outcome/SO3")),
+        (a, _i("outcomeCodesAsWritten"), Literal("SO2,SO3")),
+        (a, URIRef(DCT + "subject"), URIRef("https://w3id.org/icsgraph/topic/social-prescribing")),
+        (a, URIRef(DCT + "source"), _n("document/plan")),
+        (a, _i("page"), Literal("7", datatype=URIRef(XSD + "integer"))),
+        (a, _i("line"), Literal("70", datatype=URIRef(XSD + "integer"))),
+        # commitment_mechanisms: no node of its own; a link both ways and the wording
+        (_n("commitment/C-SO2-GET-01"), _i("deliveredThrough"), _n("mechanism/m-wardens")),
+        (_n("mechanism/m-wardens"), _i("helpsDeliver"), _n("commitment/C-SO2-GET-01")),
+        (_n("mechanism/m-wardens"), URIRef(SKOS_ + "hiddenLabel"), Literal("Community Wardens Objective", lang="en")),
+        # a typed enum, an alias, an inverse link, a rule
+        (_n("mechanism/m-libraries"), RDF_TYPE, _i("Service")),
+        (_n("mechanism/m-libraries"), URIRef(SKOS_ + "altLabel"), Literal("Library Services", lang="en")),
+        (_n("strategy/km-ics"), _i("hasOutcome"), _n("outcome/SO2")),
+        (_n("outcome/SO2"), _i("outcomeOf"), _n("strategy/km-ics")),
+        (_n("organisation/council"), _i("statutoryPartnerOf"), _n("strategy/km-ics")),
+        (_n("organisation/kalc"), _i("partnerOf"), _n("strategy/km-ics")),
+        (_n("indicator/I-SO2-1"), _i("baselineValue"), Literal("7.3", datatype=URIRef(XSD + "decimal"))),
+        (_n("indicator/I-SO2-1"), _i("baselinePeriod"), Literal("2020/21")),
+        (_n("document/plan"), _i("file"), Literal("data/sources/plan.txt")),
+        (_n("document/plan"), URIRef(DCT + "title"), Literal("A delivery plan", lang="en")),
+        (_n("service-involvement/AS-1"), _i("involvedIn"), _n("action/A-GET-01")),
+        (_n("service-involvement/AS-1"), RDFS.label, Literal("Community Wardens", lang="en")),
+    ]
+    missing = [t for t in expected if t not in g]
+    assert missing == []
+    # what is declared "not written" stays out: the action_services directorate
+    assert not list(g.triples((_n("service-involvement/AS-1"), None, _n("organisation/get"))))
+
+
+def test_a_new_table_is_a_declaration_not_code():
+    """A table the builder has never seen becomes RDF from its declaration alone:
+    subject template (slugged), virtual type, datatypes, links, inverse links."""
+    from rdflib.namespace import XSD as X
+    from icsgraph.build import row_triples
+    from icsgraph.namespaces import ICSG as I
+    from icsgraph.tables import Column as C, Row, Table, Virtual
+    readings = Table("readings", (
+        C("indicator", "ref", True, "indicators", prop=I.indicator, link="indicator", inverse=I.hasReading),
+        C("area", required=True, prop=I.area, datatype="string"),
+        C("period", required=True, prop=I.period, datatype="string"),
+        C("value", "decimal", prop=I.value, datatype="decimal"),
+        C("note", prop=I.note, datatype="en"),
+        C("suppressed")),
+        key=("indicator", "area", "period"), about="reading/{indicator}/{area|slug}/{period|slug}",
+        virtual=(Virtual(RDF_TYPE, I.Reading),))
+    from decimal import Decimal
+    row = Row("readings", 2, {"indicator": "I-SO2-1", "area": "Kent and Medway", "period": "2020/21",
+                              "value": Decimal("7.3"), "note": None, "suppressed": "x"})
+    g = Graph()
+    row_triples(g, readings, row, {})
+    s = _n("reading/I-SO2-1/kent-and-medway/2020-21")
+    assert set(g) == {
+        (s, RDF_TYPE, I.Reading),
+        (s, I.indicator, _n("indicator/I-SO2-1")),
+        (_n("indicator/I-SO2-1"), I.hasReading, s),
+        (s, I.area, Literal("Kent and Medway")),
+        (s, I.period, Literal("2020/21")),
+        (s, I.value, Literal("7.3", datatype=X.decimal)),
+    }
+
+
+def test_column_docs_in_data_readme_are_current():
+    from icsgraph.tables import mapping_markdown
+    from conftest import ROOT
+    text = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    section = text.split("<!-- MAPPING:START -->\n", 1)[1].split("<!-- MAPPING:END -->", 1)[0]
+    assert section == mapping_markdown()
+
+
+def test_every_declared_column_says_what_it_becomes():
+    """No column is silently dropped: each is written, is the subject, or is declared not written."""
+    from icsgraph.tables import TABLES
+    unmapped = {(t.name, c.name) for t in TABLES for c in t.columns
+                if not (c.props or c.inverse is not None or c.rules or f"{{{c.name}}}" in t.about)}
+    assert unmapped == {("commitment_mechanisms", "note"), ("action_services", "directorate")}

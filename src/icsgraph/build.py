@@ -1,25 +1,25 @@
 """Tables -> graph: turn the curated tables into RDF and write build/graph.ttl.
 
-The graph holds the data nodes, the ontology (so SHACL and queries see class hierarchy)
+Each table's mapping is declared beside its columns in tables.TABLES; `tables_to_graph` is
+one loop over those declarations, with the few named exceptions in RULES. The graph holds the data nodes, the ontology (so SHACL and queries see class hierarchy)
 and the SKOS topic scheme. Node IRIs come from table ids (namespaces.node). Output is
 written atomically and deterministically: the same tables give byte-identical Turtle.
 """
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections import Counter
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
-from .namespaces import ICSG, ORG, PREFIXES, node, topic
-from .tables import Row, read_tables
+from .namespaces import ICSG, ID, PREFIXES, node, topic
+from .tables import TABLES, Column, Row, Table, read_tables
 
 KCC_STRATEGY = "km-ics"
-MECHANISM_CLASS = {"Plan": ICSG.Plan, "Service": ICSG.Service, "Programme": ICSG.Programme,
-                   "Partnership": ICSG.Partnership, "Activity": ICSG.Activity}
 
 
 def load_ontology(ontology_dir: Path) -> tuple[Graph, Graph]:
@@ -35,199 +35,110 @@ def topic_ids(topics: Graph) -> set[str]:
             if str(s).startswith(prefix)}
 
 
-def _text(g, s, p, value, lang="en"):
-    if value not in (None, ""):
-        g.add((s, p, Literal(value, lang=lang) if lang else Literal(value)))
+def _literal(col: Column, value):
+    if col.template:
+        value = col.template.format(value)
+    if col.datatype == "en":
+        return Literal(value, lang="en")
+    if col.datatype in (None, "string"):
+        return Literal(value)
+    return Literal(value, datatype=DATATYPES[col.datatype])
 
 
-def _provenance(g, s, row: Row):
-    if row.get("source"):
-        g.add((s, DCTERMS.source, node("document", row["source"])))
-    for page in row.get("page", []):
-        g.add((s, ICSG.page, Literal(page, datatype=XSD.integer)))
-    for line in row.get("line", []):
-        g.add((s, ICSG.line, Literal(line, datatype=XSD.integer)))
-    _text(g, s, ICSG.rawText, row.get("raw_text"), lang=None)
-    _text(g, s, SKOS.editorialNote, row.get("note"))
+DATATYPES = {"date": XSD.date, "decimal": XSD.decimal, "integer": XSD.integer}
 
 
-def _labels(g, s, row: Row, label_column="label", alt_column="alt_labels"):
-    g.add((s, RDFS.label, Literal(row[label_column], lang="en")))
-    for alt in row.get(alt_column, []):
-        if alt != row[label_column]:
-            g.add((s, SKOS.altLabel, Literal(alt, lang="en")))
+def value_term(col: Column, value):
+    """The RDF term one cell value becomes, as the column declares it."""
+    if col.values is not None:
+        return col.values[value]
+    if col.link == "topic":
+        return topic(value)
+    if col.link:
+        return node(col.link, value)
+    return _literal(col, value)
 
 
-def _topics(g, s, row: Row):
-    for t in row.get("topics", []):
-        g.add((s, DCTERMS.subject, topic(t)))
+def subject_of(table: Table, row: Row) -> URIRef:
+    """The row's node: `id/` + the table's `about` template filled from the row."""
+    def fill(m):
+        name, _, fmt = m.group(1).partition("|")
+        value = str(row.values[name])
+        return slug(value) if fmt == "slug" else value
+    return ID[re.sub(r"\{([^}]+)\}", fill, table.about)]
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+# Named exceptions: what a column declaration cannot say. Each gets
+# (graph, subject, row, column, tables) and adds triples.
+def _partner_of_strategy(g, s, row, col, tables):
+    """A partner organisation is a (statutory) partner of the Kent and Medway strategy."""
+    if row.get("role"):
+        g.add((s, ICSG.statutoryPartnerOf if row["role"] == "statutory-partner" else ICSG.partnerOf,
+               node("strategy", KCC_STRATEGY)))
+
+
+def _else_about_strategy(g, s, row, col, tables):
+    """A voice under no outcome was said of the strategy as a whole."""
+    if not row.get("outcome"):
+        g.add((s, ICSG.aboutStrategy, node("strategy", KCC_STRATEGY)))
+
+
+def _mechanism_label(tables, ident):
+    return next(r["label"] for r in tables["mechanisms"] if r["id"] == ident)
+
+
+def _hidden_label_of_mechanism(g, s, row, col, tables):
+    """The exact source wording of a mechanism: searchable, but not shown as another name."""
+    written = row.get("as_written")
+    if written and written != _mechanism_label(tables, row["mechanism"]):
+        g.add((node("mechanism", row["mechanism"]), SKOS.hiddenLabel, Literal(written, lang="en")))
+
+
+def _label_else_mechanism_label(g, s, row, col, tables):
+    """A service involvement is labelled as written, else by the mechanism's label."""
+    g.add((s, RDFS.label, Literal(row.get("as_written") or _mechanism_label(tables, row["mechanism"]),
+                                  lang="en")))
+
+
+RULES = {
+    "partner-of-strategy": _partner_of_strategy,
+    "else-about-strategy": _else_about_strategy,
+    "hidden-label-of-mechanism": _hidden_label_of_mechanism,
+    "label-else-mechanism-label": _label_else_mechanism_label,
+}
+
+
+def row_triples(g: Graph, table: Table, row: Row, tables: dict[str, list[Row]]) -> None:
+    """Add one row's triples, as its table's declaration says."""
+    s = subject_of(table, row)
+    for v in table.virtual:
+        g.add((s, v.prop, v.value))
+    for col in table.columns:
+        value = row.values.get(col.name)
+        if value not in (None, "", []) and (col.props or col.inverse is not None):
+            skip = row.values.get(col.unless_same_as) if col.unless_same_as else None
+            for item in value if isinstance(value, list) else [value]:
+                if skip is not None and item == skip:
+                    continue
+                o = value_term(col, item)
+                for p in col.props:
+                    g.add((s, p, o))
+                if col.inverse is not None:
+                    g.add((o, col.inverse, s))
+        for name in col.rules:
+            RULES[name](g, s, row, col, tables)
 
 
 def tables_to_graph(tables: dict[str, list[Row]]) -> Graph:
-    """The data graph of the tables (no ontology)."""
+    """The data graph of the tables (no ontology): one loop over the declarations."""
     g = Graph()
-    for row in tables["documents"]:
-        s = node("document", row["id"])
-        g.add((s, RDF.type, ICSG.SourceDocument))
-        g.add((s, RDFS.label, Literal(row["title"], lang="en")))
-        g.add((s, DCTERMS.title, Literal(row["title"], lang="en")))
-        g.add((s, ICSG.file, Literal("data/sources/" + row["file"])))
-        if row.get("publisher"):
-            g.add((s, DCTERMS.publisher, node("organisation", row["publisher"])))
-        if row.get("date"):
-            g.add((s, DCTERMS.date, Literal(row["date"], datatype=XSD.date)))
-        _text(g, s, SKOS.editorialNote, row.get("note"))
-
-    for row in tables["strategies"]:
-        s = node("strategy", row["id"])
-        g.add((s, RDF.type, ICSG.Strategy if row["type"] == "Strategy" else ICSG.DeliveryPlan))
-        _labels(g, s, row)
-        _text(g, s, DCTERMS.description, row.get("description"))
-        if row.get("delivers"):
-            g.add((s, ICSG.delivers, node("strategy", row["delivers"])))
-        _text(g, s, ICSG.decision, row.get("decision"), lang=None)
-        if row.get("date"):
-            g.add((s, DCTERMS.date, Literal(row["date"], datatype=XSD.date)))
-        _provenance(g, s, row)
-
-    # the strategy's parts: coded, labelled, described, linked up to their parent both ways
-    parts = (("outcomes", "outcome", ICSG.SharedOutcome, "strategy", "strategy", ICSG.hasOutcome, ICSG.outcomeOf),
-             ("priorities", "priority", ICSG.Priority, "outcome", "outcome", ICSG.hasPriority, ICSG.priorityOf),
-             ("enablers", "enabler", ICSG.Enabler, "strategy", "strategy", ICSG.hasEnabler, None))
-    for table, kind, cls, parent_column, parent_kind, down, up in parts:
-        for row in tables[table]:
-            s = node(kind, row["id"])
-            parent = node(parent_kind, row[parent_column])
-            g.add((s, RDF.type, cls))
-            g.add((s, ICSG.code, Literal(row["id"])))
-            _labels(g, s, row)
-            _text(g, s, DCTERMS.description, row.get("description"))
-            g.add((parent, down, s))
-            if up is not None:
-                g.add((s, up, parent))
-            _provenance(g, s, row)
-
-    for row in tables["organisations"]:
-        s = node("organisation", row["id"])
-        g.add((s, RDF.type, ICSG.Directorate if row["type"] == "Directorate" else ICSG.Organisation))
-        _labels(g, s, row)
-        if row.get("parent"):
-            g.add((s, ORG.unitOf, node("organisation", row["parent"])))
-        if row.get("role"):
-            g.add((s, ICSG.role, Literal(row["role"])))
-            g.add((s, ICSG.statutoryPartnerOf if row["role"] == "statutory-partner" else ICSG.partnerOf,
-                   node("strategy", KCC_STRATEGY)))
-        _provenance(g, s, row)
-
-    for row in tables["indicators"]:
-        s = node("indicator", row["id"])
-        g.add((s, RDF.type, ICSG.Indicator))
-        g.add((s, ICSG.code, Literal(row["id"])))
-        _labels(g, s, row)
-        _text(g, s, DCTERMS.description, row["text"])
-        if row.get("outcome"):
-            g.add((s, ICSG.indicatorOf, node("outcome", row["outcome"])))
-            g.add((node("outcome", row["outcome"]), ICSG.hasIndicator, s))
-        for column, prop in (("baseline_value", ICSG.baselineValue), ("target_value", ICSG.targetValue)):
-            if row.get(column) is not None:
-                g.add((s, prop, Literal(row[column], datatype=XSD.decimal)))
-        for column, prop in (("unit", ICSG.unit), ("baseline_period", ICSG.baselinePeriod),
-                             ("target_text", ICSG.targetText), ("target_year", ICSG.targetYear),
-                             ("direction", ICSG.direction), ("geography", ICSG.geography),
-                             ("status", ICSG.status)):
-            _text(g, s, prop, row.get(column), lang=None)
-        _topics(g, s, row)
-        _provenance(g, s, row)
-
-    for row in tables["voices"]:
-        s = node("voice", row["id"])
-        g.add((s, RDF.type, ICSG.WhatWeHeard if row["kind"] == "what-we-heard" else ICSG.IStatement))
-        g.add((s, RDFS.label, Literal(row["text"], lang="en")))
-        if row.get("outcome"):
-            g.add((s, ICSG.aboutOutcome, node("outcome", row["outcome"])))
-        else:  # said of the strategy as a whole
-            g.add((s, ICSG.aboutStrategy, node("strategy", KCC_STRATEGY)))
-        _provenance(g, s, row)
-
-    for row in tables["mechanisms"]:
-        s = node("mechanism", row["id"])
-        g.add((s, RDF.type, MECHANISM_CLASS[row["type"]]))
-        _labels(g, s, row, alt_column="aliases")
-        if row.get("run_by"):
-            g.add((s, ICSG.runBy, node("organisation", row["run_by"])))
-        _text(g, s, DCTERMS.description, row.get("description"))
-        _topics(g, s, row)
-        _provenance(g, s, row)
-
-    for row in tables["commitments"]:
-        s = node("commitment", row["id"])
-        g.add((s, RDF.type, ICSG.Commitment))
-        g.add((s, ICSG.code, Literal(row["id"])))
-        _labels(g, s, row)
-        g.add((s, ICSG.madeBy, node("organisation", row["directorate"])))
-        g.add((node("organisation", row["directorate"]), ICSG.madeCommitment, s))
-        if row.get("priority"):
-            g.add((s, ICSG.underPriority, node("priority", row["priority"])))
-        g.add((s, ICSG.underOutcome, node("outcome", row["outcome"])))
-        _topics(g, s, row)
-        _provenance(g, s, row)
-
-    labels = {r["id"]: r["label"] for r in tables["mechanisms"]}
-    for row in tables["commitment_mechanisms"]:
-        c, m = node("commitment", row["commitment"]), node("mechanism", row["mechanism"])
-        g.add((c, ICSG.deliveredThrough, m))
-        g.add((m, ICSG.helpsDeliver, c))
-        if row["as_written"] != labels[row["mechanism"]]:
-            # the exact source wording: searchable, but not shown as another name
-            g.add((m, SKOS.hiddenLabel, Literal(row["as_written"], lang="en")))
-
-    for row in tables["actions"]:
-        s = node("action", row["id"])
-        g.add((s, RDF.type, ICSG.Action))
-        g.add((s, ICSG.code, Literal(row["id"])))
-        g.add((s, RDFS.label, Literal(row["title"], lang="en")))
-        _text(g, s, ICSG.title, row["title"])
-        _text(g, s, DCTERMS.description, row["text"])
-        g.add((s, ICSG.ownedBy, node("organisation", row["directorate"])))
-        for column, prop in (("section", ICSG.section), ("lead", ICSG.leadRole),
-                             ("timescale", ICSG.timescale), ("measure", ICSG.measure),
-                             ("progress", ICSG.progress), ("outcomes_raw", ICSG.outcomeCodesAsWritten)):
-            _text(g, s, prop, row.get(column), lang=None)
-        if row.get("due_date"):
-            g.add((s, ICSG.dueDate, Literal(row["due_date"], datatype=XSD.date)))
-        for code in row.get("outcomes", []):
-            g.add((s, ICSG.contributesTo, node("outcome", code)))
-        if row.get("enabler"):
-            g.add((s, ICSG.supportsEnabler, node("enabler", row["enabler"])))
-        _topics(g, s, row)
-        _provenance(g, s, row)
-
-    for row in tables["action_services"]:
-        s = node("service-involvement", row["id"])
-        g.add((s, RDF.type, ICSG.ServiceInvolvement))
-        g.add((s, RDFS.label, Literal(row.get("as_written") or labels[row["mechanism"]], lang="en")))
-        g.add((s, ICSG.involvedService, node("mechanism", row["mechanism"])))
-        for a in row.get("actions", []):
-            g.add((s, ICSG.involvedIn, node("action", a)))
-        for code in row.get("outcomes", []):
-            g.add((s, ICSG.involvementOutcome, node("outcome", code)))
-        _text(g, s, ICSG.section, row.get("section"), lang=None)
-        _text(g, s, ICSG.outcomeCodesAsWritten, row.get("outcomes_raw"), lang=None)
-        if row.get("as_written") and row["as_written"] != labels[row["mechanism"]]:
-            g.add((node("mechanism", row["mechanism"]), SKOS.hiddenLabel, Literal(row["as_written"], lang="en")))
-        _provenance(g, s, row)
-
-    for row in tables["logframe"]:
-        s = node("logframe-entry", row["id"])
-        g.add((s, RDF.type, ICSG.LogframeEntry))
-        g.add((s, ICSG.code, Literal(row["id"])))
-        g.add((s, RDFS.label, Literal(row["text"], lang="en")))
-        g.add((s, ICSG.trackedBy, node("organisation", row["directorate"])))
-        g.add((node("organisation", row["directorate"]), ICSG.keepsLogframeEntry, s))
-        g.add((s, ICSG.tracksIndicator, node("indicator", row["indicator"])))
-        _text(g, s, ICSG.timescale, row.get("timescale"), lang=None)
-        _text(g, s, ICSG.progress, row.get("progress"), lang=None)
-        _provenance(g, s, row)
+    for table in TABLES:
+        for row in tables.get(table.name, []):
+            row_triples(g, table, row, tables)
     return g
 
 

@@ -1,7 +1,10 @@
 """The curated tables under data/: what each holds, and a strict reader.
 
 Every table is declared once in TABLES (columns, which are required, what kind of value
-each holds and which table an id must exist in). `read_tables` reads them all and checks
+each holds and which table an id must exist in) together with the RDF it becomes, in the
+manner of W3C CSVW: a subject template per table (`about`, CSVW `aboutUrl`), per column the
+property (`prop`, `propertyUrl`), datatype and link target (`link`, `valueUrl`), constant
+types as virtual columns. build.py is one loop over these declarations. `read_tables` reads them all and checks
 them; the first mistake raises TableError naming the file, the spreadsheet row (the header
 is row 1) and the column. data/README.md explains the same tables for officers.
 """
@@ -13,6 +16,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+
+from .namespaces import ICSG, ORG
 
 OUTCOME_CODE = re.compile(r"^SO[1-6]$")
 IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -33,11 +40,56 @@ class TableError(ValueError):
 
 @dataclass(frozen=True)
 class Column:
+    """One column: how its cells are checked, and (CSVW-style) what each becomes in RDF.
+
+    Checking: `kind` (text | id | ref | refs | outcome | outcomes | topics | list | date |
+    decimal | ints | enum), `required`, `table` (ref/refs: the table an id must be in), `choices`.
+
+    Mapping (each value of the cell, a list cell giving one triple per item):
+    - `prop`: the property (CSVW `propertyUrl`), or a tuple of them; None = not written;
+    - `datatype`: the literal it becomes: "en" (text in English), "string" (plain text),
+      "date", "decimal", "integer"; or "iri" when `link` or `values` makes it a node;
+    - `link`: the node kind the value names (CSVW `valueUrl` `id/{link}/{value}`; "topic" =
+      the topic scheme);
+    - `inverse`: a property written from the linked node back to the row's node;
+    - `values`: fixed IRIs per cell value (e.g. type Plan -> icsg:Plan);
+    - `template`: a literal made from the cell (`"data/sources/{}"`);
+    - `unless_same_as`: skip a value equal to this column's (an alt label equal to the label);
+    - `rule`: a named exception in build.RULES (or a tuple of names), run after the
+      declared triples, for what a declaration cannot say.
+    """
     name: str
-    kind: str = "text"      # text | id | ref | refs | outcome | outcomes | topics | date | decimal | ints | enum
+    kind: str = "text"
     required: bool = False
-    table: str | None = None  # for ref/refs: the table whose id it must be
+    table: str | None = None
     choices: tuple[str, ...] = ()
+    prop: object = None
+    datatype: str | None = None
+    link: str | None = None
+    inverse: object = None
+    values: dict | None = None
+    template: str | None = None
+    unless_same_as: str | None = None
+    rule: str | tuple[str, ...] | None = None
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        if self.rule is None:
+            return ()
+        return self.rule if isinstance(self.rule, tuple) else (self.rule,)
+
+    @property
+    def props(self) -> tuple:
+        if self.prop is None:
+            return ()
+        return self.prop if isinstance(self.prop, tuple) else (self.prop,)
+
+
+@dataclass(frozen=True)
+class Virtual:
+    """A constant triple every row's node gets (CSVW virtual column), e.g. its class."""
+    prop: object
+    value: object
 
 
 @dataclass(frozen=True)
@@ -46,6 +98,10 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ("id",)
     optional_file: bool = False
+    #: the subject of a row's triples (CSVW `aboutUrl`): `id/` + this template, filled from
+    #: the row's cells (`{column}`; `{column|slug}` slugs the value)
+    about: str | None = None
+    virtual: tuple[Virtual, ...] = ()
 
     @property
     def file(self) -> str:
@@ -57,78 +113,147 @@ class Table:
 
 def _prov(raw_text: bool = False, source_required: bool = True):
     cols = [
-        Column("source", "ref", source_required, "documents"),
-        Column("page", "ints"),
-        Column("line", "ints", source_required),
+        Column("source", "ref", source_required, "documents", prop=DCTERMS.source, link="document"),
+        Column("page", "ints", prop=ICSG.page, datatype="integer"),
+        Column("line", "ints", source_required, prop=ICSG.line, datatype="integer"),
     ]
     if raw_text:
-        cols.append(Column("raw_text"))
-    cols.append(Column("note"))
+        cols.append(Column("raw_text", prop=ICSG.rawText, datatype="string"))
+    cols.append(Column("note", prop=SKOS.editorialNote, datatype="en"))
     return tuple(cols)
 
 
 C = Column
+EN, STR = "en", "string"
+CODE = dict(prop=ICSG.code, datatype=STR)          # the id, also written as the node's code
+LABEL = dict(prop=RDFS.label, datatype=EN)
+ALT = dict(prop=SKOS.altLabel, datatype=EN, unless_same_as="label")
+DESCRIPTION = dict(prop=DCTERMS.description, datatype=EN)
+TOPICS = dict(prop=DCTERMS.subject, link="topic")
+MECHANISM_TYPES = ("Plan", "Service", "Programme", "Partnership", "Activity")
+
 TABLES: tuple[Table, ...] = (
     Table("documents", (
-        C("id", "id", True), C("file", required=True), C("title", required=True),
-        C("publisher", "ref", False, "organisations"), C("date", "date"), C("note"))),
+        C("id", "id", True), C("file", required=True, prop=ICSG.file, datatype=STR, template="data/sources/{}"),
+        C("title", required=True, prop=(RDFS.label, DCTERMS.title), datatype=EN),
+        C("publisher", "ref", False, "organisations", prop=DCTERMS.publisher, link="organisation"),
+        C("date", "date", prop=DCTERMS.date, datatype="date"),
+        C("note", prop=SKOS.editorialNote, datatype=EN)),
+        about="document/{id}", virtual=(Virtual(RDF.type, ICSG.SourceDocument),)),
     Table("strategies", (
-        C("id", "id", True), C("type", "enum", True, choices=("Strategy", "DeliveryPlan")),
-        C("label", required=True), C("alt_labels", "list"), C("description"),
-        C("delivers", "ref", False, "strategies"), C("decision"), C("date", "date")) + _prov()),
+        C("id", "id", True),
+        C("type", "enum", True, choices=("Strategy", "DeliveryPlan"), prop=RDF.type,
+          values={"Strategy": ICSG.Strategy, "DeliveryPlan": ICSG.DeliveryPlan}),
+        C("label", required=True, **LABEL), C("alt_labels", "list", **ALT), C("description", **DESCRIPTION),
+        C("delivers", "ref", False, "strategies", prop=ICSG.delivers, link="strategy"),
+        C("decision", prop=ICSG.decision, datatype=STR),
+        C("date", "date", prop=DCTERMS.date, datatype="date")) + _prov(),
+        about="strategy/{id}"),
     Table("outcomes", (
-        C("id", "outcome", True), C("label", required=True), C("alt_labels", "list"),
-        C("description"), C("strategy", "ref", True, "strategies")) + _prov()),
+        C("id", "outcome", True, **CODE), C("label", required=True, **LABEL), C("alt_labels", "list", **ALT),
+        C("description", **DESCRIPTION),
+        C("strategy", "ref", True, "strategies", prop=ICSG.outcomeOf, link="strategy",
+          inverse=ICSG.hasOutcome)) + _prov(),
+        about="outcome/{id}", virtual=(Virtual(RDF.type, ICSG.SharedOutcome),)),
     Table("priorities", (
-        C("id", "id", True), C("outcome", "ref", True, "outcomes"), C("label", required=True),
-        C("alt_labels", "list"), C("description")) + _prov()),
+        C("id", "id", True, **CODE),
+        C("outcome", "ref", True, "outcomes", prop=ICSG.priorityOf, link="outcome", inverse=ICSG.hasPriority),
+        C("label", required=True, **LABEL), C("alt_labels", "list", **ALT),
+        C("description", **DESCRIPTION)) + _prov(),
+        about="priority/{id}", virtual=(Virtual(RDF.type, ICSG.Priority),)),
     Table("enablers", (
-        C("id", "id", True), C("label", required=True), C("alt_labels", "list"),
-        C("description"), C("strategy", "ref", True, "strategies")) + _prov()),
+        C("id", "id", True, **CODE), C("label", required=True, **LABEL), C("alt_labels", "list", **ALT),
+        C("description", **DESCRIPTION),
+        C("strategy", "ref", True, "strategies", link="strategy", inverse=ICSG.hasEnabler)) + _prov(),
+        about="enabler/{id}", virtual=(Virtual(RDF.type, ICSG.Enabler),)),
     Table("organisations", (
-        C("id", "id", True), C("type", "enum", True, choices=("Organisation", "Directorate")),
-        C("label", required=True), C("alt_labels", "list"),
-        C("parent", "ref", False, "organisations"),
-        C("role", "enum", choices=("statutory-partner", "partner"))) + _prov()),
+        C("id", "id", True),
+        C("type", "enum", True, choices=("Organisation", "Directorate"), prop=RDF.type,
+          values={"Organisation": ICSG.Organisation, "Directorate": ICSG.Directorate}),
+        C("label", required=True, **LABEL), C("alt_labels", "list", **ALT),
+        C("parent", "ref", False, "organisations", prop=ORG.unitOf, link="organisation"),
+        C("role", "enum", choices=("statutory-partner", "partner"), prop=ICSG.role, datatype=STR,
+          rule="partner-of-strategy")) + _prov(),
+        about="organisation/{id}"),
     Table("indicators", (
-        C("id", "id", True), C("outcome", "ref", False, "outcomes"), C("label", required=True),
-        C("text", required=True), C("baseline_value", "decimal"), C("unit"),
-        C("baseline_period"), C("target_value", "decimal"), C("target_text"), C("target_year"),
-        C("direction", "enum", choices=("reduce", "increase", "maintain", "milestone")),
-        C("geography", "enum", choices=("Kent", "Medway", "Kent and Medway")),
-        C("status", "enum", True, choices=("defined", "to-be-developed")),
-        C("topics", "topics")) + _prov(raw_text=True)),
+        C("id", "id", True, **CODE),
+        C("outcome", "ref", False, "outcomes", prop=ICSG.indicatorOf, link="outcome", inverse=ICSG.hasIndicator),
+        C("label", required=True, **LABEL), C("text", required=True, **DESCRIPTION),
+        C("baseline_value", "decimal", prop=ICSG.baselineValue, datatype="decimal"),
+        C("unit", prop=ICSG.unit, datatype=STR),
+        C("baseline_period", prop=ICSG.baselinePeriod, datatype=STR),
+        C("target_value", "decimal", prop=ICSG.targetValue, datatype="decimal"),
+        C("target_text", prop=ICSG.targetText, datatype=STR),
+        C("target_year", prop=ICSG.targetYear, datatype=STR),
+        C("direction", "enum", choices=("reduce", "increase", "maintain", "milestone"),
+          prop=ICSG.direction, datatype=STR),
+        C("geography", "enum", choices=("Kent", "Medway", "Kent and Medway"), prop=ICSG.geography, datatype=STR),
+        C("status", "enum", True, choices=("defined", "to-be-developed"), prop=ICSG.status, datatype=STR),
+        C("topics", "topics", **TOPICS)) + _prov(raw_text=True),
+        about="indicator/{id}", virtual=(Virtual(RDF.type, ICSG.Indicator),)),
     Table("voices", (
-        C("id", "id", True), C("outcome", "ref", False, "outcomes"),
-        C("kind", "enum", True, choices=("what-we-heard", "i-statement")),
-        C("text", required=True)) + _prov(raw_text=True)),
+        C("id", "id", True),
+        C("outcome", "ref", False, "outcomes", prop=ICSG.aboutOutcome, link="outcome", rule="else-about-strategy"),
+        C("kind", "enum", True, choices=("what-we-heard", "i-statement"), prop=RDF.type,
+          values={"what-we-heard": ICSG.WhatWeHeard, "i-statement": ICSG.IStatement}),
+        C("text", required=True, **LABEL)) + _prov(raw_text=True),
+        about="voice/{id}"),
     Table("mechanisms", (
         C("id", "id", True),
-        C("type", "enum", True, choices=("Plan", "Service", "Programme", "Partnership", "Activity")),
-        C("label", required=True), C("aliases", "list"), C("run_by", "ref", False, "organisations"),
-        C("description"), C("topics", "topics")) + _prov()),
+        C("type", "enum", True, choices=MECHANISM_TYPES, prop=RDF.type,
+          values={t: ICSG[t] for t in MECHANISM_TYPES}),
+        C("label", required=True, **LABEL), C("aliases", "list", **ALT),
+        C("run_by", "ref", False, "organisations", prop=ICSG.runBy, link="organisation"),
+        C("description", **DESCRIPTION), C("topics", "topics", **TOPICS)) + _prov(),
+        about="mechanism/{id}"),
     Table("commitments", (
-        C("id", "id", True), C("directorate", "ref", True, "organisations"),
-        C("outcome", "ref", True, "outcomes"), C("priority", "ref", False, "priorities"),
-        C("label", required=True), C("topics", "topics")) + _prov(raw_text=True)),
+        C("id", "id", True, **CODE),
+        C("directorate", "ref", True, "organisations", prop=ICSG.madeBy, link="organisation",
+          inverse=ICSG.madeCommitment),
+        C("outcome", "ref", True, "outcomes", prop=ICSG.underOutcome, link="outcome"),
+        C("priority", "ref", False, "priorities", prop=ICSG.underPriority, link="priority"),
+        C("label", required=True, **LABEL), C("topics", "topics", **TOPICS)) + _prov(raw_text=True),
+        about="commitment/{id}", virtual=(Virtual(RDF.type, ICSG.Commitment),)),
     Table("commitment_mechanisms", (
-        C("commitment", "ref", True, "commitments"), C("mechanism", "ref", True, "mechanisms"),
-        C("as_written", required=True), C("note")), key=("commitment", "mechanism")),
+        C("commitment", "ref", True, "commitments"),
+        C("mechanism", "ref", True, "mechanisms", prop=ICSG.deliveredThrough, link="mechanism",
+          inverse=ICSG.helpsDeliver),
+        C("as_written", required=True, rule="hidden-label-of-mechanism"),
+        C("note")),
+        key=("commitment", "mechanism"), about="commitment/{commitment}"),
     Table("actions", (
-        C("id", "id", True), C("directorate", "ref", True, "organisations"), C("section"),
-        C("title", required=True), C("text", required=True), C("lead"), C("timescale"),
-        C("due_date", "date"), C("measure"), C("outcomes", "outcomes"), C("outcomes_raw"),
-        C("enabler", "ref", False, "enablers"), C("progress"),
-        C("topics", "topics")) + _prov(raw_text=True)),
+        C("id", "id", True, **CODE),
+        C("directorate", "ref", True, "organisations", prop=ICSG.ownedBy, link="organisation"),
+        C("section", prop=ICSG.section, datatype=STR),
+        C("title", required=True, prop=(RDFS.label, ICSG.title), datatype=EN),
+        C("text", required=True, **DESCRIPTION), C("lead", prop=ICSG.leadRole, datatype=STR),
+        C("timescale", prop=ICSG.timescale, datatype=STR),
+        C("due_date", "date", prop=ICSG.dueDate, datatype="date"),
+        C("measure", prop=ICSG.measure, datatype=STR),
+        C("outcomes", "outcomes", prop=ICSG.contributesTo, link="outcome"),
+        C("outcomes_raw", prop=ICSG.outcomeCodesAsWritten, datatype=STR),
+        C("enabler", "ref", False, "enablers", prop=ICSG.supportsEnabler, link="enabler"),
+        C("progress", prop=ICSG.progress, datatype=STR),
+        C("topics", "topics", **TOPICS)) + _prov(raw_text=True),
+        about="action/{id}", virtual=(Virtual(RDF.type, ICSG.Action),)),
     Table("action_services", (
-        C("id", "id", True), C("section"), C("actions", "refs", False, "actions"),
-        C("directorate", "ref", False, "organisations"), C("mechanism", "ref", True, "mechanisms"),
-        C("outcomes", "outcomes"), C("outcomes_raw"), C("as_written")) + _prov(),
-        optional_file=True),
+        C("id", "id", True), C("section", prop=ICSG.section, datatype=STR),
+        C("actions", "refs", False, "actions", prop=ICSG.involvedIn, link="action"),
+        C("directorate", "ref", False, "organisations"),
+        C("mechanism", "ref", True, "mechanisms", prop=ICSG.involvedService, link="mechanism"),
+        C("outcomes", "outcomes", prop=ICSG.involvementOutcome, link="outcome"),
+        C("outcomes_raw", prop=ICSG.outcomeCodesAsWritten, datatype=STR),
+        C("as_written", rule=("label-else-mechanism-label", "hidden-label-of-mechanism"))) + _prov(),
+        optional_file=True, about="service-involvement/{id}",
+        virtual=(Virtual(RDF.type, ICSG.ServiceInvolvement),)),
     Table("logframe", (
-        C("id", "id", True), C("directorate", "ref", True, "organisations"),
-        C("indicator", "ref", True, "indicators"), C("text", required=True), C("timescale"),
-        C("progress")) + _prov(raw_text=True), optional_file=True),
+        C("id", "id", True, **CODE),
+        C("directorate", "ref", True, "organisations", prop=ICSG.trackedBy, link="organisation",
+          inverse=ICSG.keepsLogframeEntry),
+        C("indicator", "ref", True, "indicators", prop=ICSG.tracksIndicator, link="indicator"),
+        C("text", required=True, **LABEL), C("timescale", prop=ICSG.timescale, datatype=STR),
+        C("progress", prop=ICSG.progress, datatype=STR)) + _prov(raw_text=True),
+        optional_file=True, about="logframe-entry/{id}", virtual=(Virtual(RDF.type, ICSG.LogframeEntry),)),
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
@@ -309,3 +434,61 @@ def read_tables(data_dir: Path, topic_ids: set[str]) -> dict[str, list[Row]]:
         tables[table.name] = read_table(table, path)
     check_links(tables, data_dir, topic_ids)
     return tables
+
+
+def _curie(term) -> str:
+    from .namespaces import PREFIXES
+    text = str(term)
+    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(str(kv[1]))):
+        if text.startswith(str(ns)):
+            return f"{prefix}:{text[len(str(ns)):]}"
+    return f"<{text}>"
+
+
+def mapping_markdown() -> str:
+    """The RDF each table becomes, as Markdown, written from the declarations in TABLES
+    (data/README.md carries it between the MAPPING markers; a test keeps it current)."""
+    out = []
+    for table in TABLES:
+        out.append(f"### {table.file} → `id:{table.about}`")
+        if table.virtual:
+            out.append("Every row: " + "; ".join(
+                f"`{'a' if v.prop == RDF.type else _curie(v.prop)} {_curie(v.value)}`" for v in table.virtual) + ".")
+        out.append("")
+        out.append("| column | becomes | value |")
+        out.append("|---|---|---|")
+        for col in table.columns:
+            becomes = ", ".join(f"`{'a' if p == RDF.type else _curie(p)}`" for p in col.props)
+            if col.inverse is not None:
+                becomes += (", and " if becomes else "") + f"`{_curie(col.inverse)}` back from the target"
+            if col.values:
+                value = "; ".join(f"{k} → `{_curie(v)}`" for k, v in col.values.items())
+            elif col.link == "topic":
+                value = "`topic:{value}`"
+            elif col.link:
+                value = f"`id:{col.link}/{{value}}`"
+            elif col.props:
+                value = {"en": "text (`@en`)", "string": "text", "date": "`xsd:date`",
+                         "decimal": "`xsd:decimal`", "integer": "`xsd:integer`", None: "text"}[col.datatype]
+                if col.template:
+                    value += f" `{col.template.replace('{}', '{value}')}`"
+            else:
+                value = ""
+            if col.kind in ("list", "refs", "outcomes", "topics", "ints"):
+                value += (" " if value else "") + "(one per `;` item)"
+            if col.unless_same_as:
+                value += f" (not when the same as `{col.unless_same_as}`)"
+            if col.rules:
+                becomes += (", and " if becomes else "") + "rule " + ", ".join(f"`{r}`" for r in col.rules)
+            if f"{{{col.name}}}" in (table.about or ""):
+                becomes = "the node's id" + (f"; {becomes}" if becomes else "")
+            if not becomes:
+                becomes = "not written"
+            out.append(f"| {col.name} | {becomes} | {value} |")
+        out.append("")
+    from .build import RULES
+    out.append("Rules (named exceptions in `build.py`):")
+    out.append("")
+    for name, fn in RULES.items():
+        out.append(f"- `{name}`: {' '.join(fn.__doc__.split())}")
+    return "\n".join(out).rstrip() + "\n"
