@@ -386,33 +386,36 @@ def gaps_project(tmp_path_factory):
     return root
 
 
-def test_cli_formats_and_out(gaps_project, tmp_path):
+def read_csv(text):
+    """Rows of a CSV answer, after checking it starts with the byte-order mark Excel needs."""
     import csv
     import io
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def test_cli_formats_and_out(gaps_project, tmp_path):
     import json
     status, out, err = run_cli("query", "actions-due", "--param", "before=2025-06-01", "--format", "json",
                                "--project", gaps_project)
     assert status == 0, err
     assert [r["action"] for r in json.loads(out)] == ["A-PH-03", "A-GET-01"]
     status, out, _ = run_cli("query", "enablers-without-actions", "--format", "csv", "--project", gaps_project)
-    assert list(csv.DictReader(io.StringIO(out))) == [
-        {"enabler": "E3", "label": "Engage communities", "source": "strat", "pages": "", "lines": "52"}]
+    table = read_csv(out)
+    assert len(table) == 2 and table[1][:2] == ["E3", "Engage communities"]
     status, out, _ = run_cli("query", "shared-mechanisms", "--format", "md", "--project", gaps_project)
-    assert out.splitlines()[0] == "| mechanism | type | directorates | directorate_names |"
-    assert "| Libraries | service | 2 | Children and Young People; Growth and Transport |" in out
+    assert "| Libraries |" in out and "Children and Young People; Growth and Transport" in out
     target = tmp_path / "answer.csv"
     status, _, err = run_cli("query", "mechanism-path", "-p", "mechanism=Libraries", "-p", "outcome=SO3",
                              "--format", "csv", "--out", target, "--project", gaps_project)
     assert status == 0 and "1 row(s)" in err
-    assert target.read_text().startswith("mechanism,outcome,route,via_code,")
+    assert read_csv(target.read_text(encoding="utf-8"))[1][0] == "Libraries"
 
 
 def test_cli_empty_answer_still_has_headers(gaps_project):
-    status, out, _ = run_cli("query", "outcomes-without-actions", "--format", "csv", "--project", gaps_project)
-    assert status == 0 and out.startswith("outcome,label,commitments,source,pages,lines")
-    status, out, _ = run_cli("query", "actions-by-outcome", "-p", "outcome=SO9", "--format", "csv",
+    status, out, _ = run_cli("query", "actions-by-outcome", "-p", "outcome=SO4", "--format", "csv",
                              "--project", gaps_project)
-    assert out.strip() == "action,title,directorate,lead,timescale,due,measure,progress,outcome,page"
+    assert status == 0 and len(read_csv(out)) == 1 and read_csv(out)[0][0] == "Action"
 
 
 def test_cli_user_errors_exit_1(gaps_project):
@@ -460,3 +463,81 @@ def test_real_only_the_research_enabler_has_actions(real):
     # the one "Enabler" heading of Appendix B (Public Health, line 1270) holds two rows, both on
     # research, innovation and improvement (E1)
     assert [r["enabler"] for r in run_query("enablers-without-actions", graph=real)] == ["E2", "E3"]
+
+
+# --- report-ready output: titles, CSV that Excel opens safely, a readable terminal table -------
+
+def test_csv_has_a_bom_and_neutralises_formulas_json_keeps_the_text(tmp_path):
+    """A title an officer (or an attacker) wrote as a spreadsheet formula must not run when the
+    CSV is opened in Excel; JSON is for programs and keeps the text exactly."""
+    import csv as csvmod
+    import json
+    from conftest import make_project
+    project = make_project(tmp_path / "p", FIXTURE)
+    path = project / "data" / "actions.csv"
+    rows = list(csvmod.DictReader(path.open(encoding="utf-8")))
+    formula = '=HYPERLINK("http://example.invalid/x","Click me")'
+    for r in rows:
+        if r["id"] == "A-PH-03":
+            r["title"] = formula
+            r["measure"] = "-1 cases; +2 @home"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csvmod.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    assert run_cli("build", "--project", project)[0] == 0
+    status, out, err = run_cli("query", "actions-due", "-p", "before=2025-06-01", "--format", "csv", "--project", project)
+    assert status == 0, err
+    table = read_csv(out)
+    row = dict(zip(table[0], table[1]))
+    assert row["What the action is"] == "'" + formula
+    assert row["Measure"] == "'-1 cases; +2 @home"
+    status, out, _ = run_cli("query", "actions-due", "-p", "before=2025-06-01", "--format", "json", "--project", project)
+    first = json.loads(out)[0]
+    assert first["title"] == formula and first["measure"] == "-1 cases; +2 @home"
+
+
+def test_safe_cell_and_to_csv_directly():
+    from icsgraph.queries import safe_cell, to_csv
+    assert [safe_cell(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "ok", None, "a=b")] == [
+        "'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "ok", "", "a=b"]
+    text = to_csv([{"a": "Move Together – Active Kent", "b": None}], ["a", "b"], {"a": "Plan", "b": "Led by"})
+    assert text.encode("utf-8").startswith(b"\xef\xbb\xbfPlan,Led by\n")
+    assert text.endswith("Move Together – Active Kent,\n")
+
+
+def test_csv_and_markdown_use_plain_word_titles_json_the_variables(gaps_project):
+    import json
+    q = get_query("actions-due")
+    assert list(q.columns.values())[:3] == ["Action", "What the action is", "Due by"]
+    status, out, _ = run_cli("query", "actions-due", "-p", "before=2025-06-01", "--format", "csv", "--project", gaps_project)
+    assert read_csv(out)[0] == list(q.columns.values())
+    status, out, _ = run_cli("query", "actions-due", "-p", "before=2025-06-01", "--format", "md", "--project", gaps_project)
+    assert out.splitlines()[0] == "| " + " | ".join(q.columns.values()) + " |"
+    assert "due_date" not in out and "| lead |" not in out
+    status, out, _ = run_cli("query", "actions-due", "-p", "before=2025-06-01", "--format", "json", "--project", gaps_project)
+    assert set(json.loads(out)[0]) >= {"action", "title", "due", "lead", "directorate"}
+
+
+def test_every_query_titles_its_columns_in_plain_words():
+    for q in list_queries():
+        for variable, title in q.columns.items():
+            assert not variable.endswith("_iri"), (q.name, variable)
+            assert "_" not in title and title[:1].isupper(), (q.name, title)
+
+
+@pytest.mark.parametrize("name,params", [("actions-due", ["-p", "before=2030-01-01"]),
+                                         ("cross-cutting-mechanisms", []),
+                                         ("indicator-targets", [])])
+def test_terminal_table_reads_at_100_columns(gaps_project, name, params):
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "COLUMNS": "100"}
+    proc = subprocess.run([sys.executable, "-m", "icsgraph.cli", "query", name, *params, "--project", str(gaps_project)],
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "…" not in proc.stdout and "..." not in proc.stdout
+    assert max(len(line) for line in proc.stdout.splitlines()) <= 100
+    for cell in ("Growth and Transport", "Public Health"):   # whole words survive (perhaps wrapped)
+        assert cell.split()[0] in proc.stdout

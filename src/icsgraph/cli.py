@@ -203,7 +203,7 @@ def query(name: str = typer.Argument(..., help="Canned query name (see 'icsgraph
           root: Optional[Path] = RootOpt):
     """Run a canned query on the local graph or a remote SPARQL endpoint."""
     from .build import write_atomically
-    from .queries import columns_of, get_query, render, run_query
+    from .queries import get_query, render_answer, run_query
     paths = _paths(root)
 
     def body():
@@ -212,21 +212,49 @@ def query(name: str = typer.Argument(..., help="Canned query name (see 'icsgraph
         q = get_query(name, paths.queries)
         rows = run_query(name, graph_path=paths.graph, endpoint=endpoint, endpoint_graph=graph_iri, engine=engine,
                          queries_dir=paths.queries, **_parse_params(param))
-        columns = columns_of(rows, q)
         if fmt == "table" and not out_path:
-            table = RichTable(*columns, title=q.summary)
-            for r in rows:
-                table.add_row(*["" if r.get(c) is None else str(r[c]) for c in columns])
-            out.print(table)
-            out.print(f"{len(rows)} row(s)")
+            print_answer_table(q, rows)
             return
-        text = render(rows, columns, "md" if fmt == "table" else fmt)
+        text = render_answer(q, rows, "md" if fmt == "table" else fmt)
         if out_path:
             write_atomically(out_path, text)
             err.print(f"Wrote {len(rows)} row(s) to {out_path}")
         else:
             sys.stdout.write(text)
     _run(body)
+
+
+def print_answer_table(q, rows) -> None:
+    """An answer on the terminal, readable at the terminal's width (100 columns and up):
+    a table whose cells wrap at word boundaries, never cut short; when the columns cannot
+    all fit, one block per row, a title and its value to a line."""
+    columns = q.columns
+    width = out.width
+    cells = [["" if r.get(c) is None else str(r[c]) for c in columns] for r in rows]
+
+    def longest_word(texts):
+        return max((len(w) for t in texts for w in t.split()), default=1)
+    needed = sum(min(max(longest_word([title]), longest_word(col)), 24) + 3
+                 for title, col in zip(columns.values(), zip(*cells) if cells else [[]] * len(columns)))
+    if needed <= width:
+        table = RichTable(title=q.summary, show_lines=True, expand=False)
+        for title in columns.values():
+            table.add_column(title, overflow="fold", no_wrap=False)
+        for row in cells:
+            table.add_row(*row)
+        out.print(table, soft_wrap=False)
+    else:
+        import textwrap
+        out.print(q.summary)
+        pad = max(len(t) for t in columns.values()) + 2
+        for n, row in enumerate(cells, 1):
+            out.print(f"\n{n}.")
+            for title, value in zip(columns.values(), row):
+                lines = textwrap.wrap(value, max(20, width - pad - 1), break_long_words=True) or [""]
+                out.print(f"{title + ':':<{pad}}{lines[0]}", soft_wrap=False)
+                for more in lines[1:]:
+                    out.print(" " * pad + more, soft_wrap=False)
+    out.print(f"{len(rows)} row(s)")
 
 
 @app.command()
@@ -313,7 +341,7 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
     Writes graph.ttl, validation.txt, gaps.html/.md/.csv/.json, network.html and queries/NAME.csv (parameterised queries run with their example values) under build/ or --out DIR. Exit status 1 if the graph does not conform to the SHACL shapes or the network page fails; the other outputs are still written."""  # noqa: E501
     from .build import build as do_build, count_classes, write_atomically
     from .gaps import gap_report, write_report
-    from .queries import columns_of, list_queries, load_graph, run_on_graph, to_csv
+    from .queries import list_queries, load_graph, render_answer, run_on_graph
     from .validate import format_report, validate_graph
     from .viz import write_page
     paths = _paths(root)
@@ -347,7 +375,7 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
                 out.print(f"Query {q.name} skipped: no example value for {', '.join(missing)}.")
                 continue
             rows = run_on_graph(q, graph, {p.name: p.example for p in q.params if p.example is not None})
-            write_atomically(target / "queries" / f"{q.name}.csv", to_csv(rows, columns_of(rows, q)))
+            write_atomically(target / "queries" / f"{q.name}.csv", render_answer(q, rows, "csv"))
             answered += 1
         written.append((f"{answered} canned query answers (CSV)", target / "queries"))
         counts = count_classes(g)

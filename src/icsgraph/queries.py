@@ -2,12 +2,24 @@
 
 A query file starts with grlc-style decorators, for example::
 
-    #+ summary: Services that contribute to a topic
-    #+ description: Delivery mechanisms and actions ...
-    #+ tags:
-    #+   - topic
+    #+ summary: Services and plans that help with a topic
+    #+ description: >
+    #+   Plans, services and actions that ... (officers' words: what it answers, the rule)
+    #+ tags: [topic, services]
     #+ params:
-    #+   topic: {description: "topic label or alternative label", example: loneliness}
+    #+   topic:
+    #+     description: a health topic, by its name or another name
+    #+     kind: topic          # names a node: resolved to its IRI before the query runs
+    #+     example: loneliness
+    #+ columns:                 # variable -> plain-word column title, in output order
+    #+   mechanism: Plan or service
+    #+   directorate: Directorate
+
+A parameter with a `kind` names something in the graph (topic, mechanism, outcome,
+directorate, indicator, action, priority): `icsgraph.resolve` finds the node by name, other
+name, code or an unambiguous part of a name, and the query gets the node's IRI bound to
+`?_name`, never the text; a name that does not resolve raises `NameNotFound` with the
+closest names.
 
 Parameters are BASIL-named variables (`?_topic`). Their values are *bound*, never pasted
 into the query text: locally through rdflib's initBindings (executed by Oxigraph via
@@ -34,6 +46,9 @@ class QueryError(ValueError):
     """An unknown query, a missing or bad parameter, or a failing endpoint."""
 
 
+KINDS = ("topic", "mechanism", "outcome", "directorate", "indicator", "action", "priority")
+
+
 @dataclass
 class Param:
     name: str
@@ -41,6 +56,7 @@ class Param:
     type: str = "string"      # string | date | integer
     example: str | None = None
     default: str | None = None
+    kind: str | None = None   # names a node of this kind (see KINDS): resolved to its IRI
 
     def to_term(self, value: str) -> Literal:
         if self.type == "date":
@@ -65,14 +81,28 @@ class CannedQuery:
     params: list[Param]
     text: str  # SPARQL without the #+ lines
     extra: dict = field(default_factory=dict)
+    declared_columns: dict = field(default_factory=dict)  # the #+ columns: block as written
 
     @property
     def variables(self) -> list[str]:
+        """Every variable the query answers with (JSON keys), `_iri` companions included."""
         head = re.split(r"\bWHERE\b", self.text, maxsplit=1, flags=re.I)[0]
         names = re.findall(r"\?([A-Za-z_][A-Za-z0-9_]*)", head.split("SELECT", 1)[-1])
         return [n for n in dict.fromkeys(names) if not n.startswith("_")]
 
-    def bindings(self, values: dict[str, str]) -> dict[str, Literal]:
+    @property
+    def columns(self) -> dict[str, str]:
+        """The columns of a table, CSV or Markdown answer, in order: {variable: title}.
+        From the `#+ columns:` block; without one, every variable except `_iri` companions,
+        titled in plain words from its name."""
+        if self.declared_columns:
+            return dict(self.declared_columns)
+        return {v: plain_title(v) for v in self.variables if not v.endswith("_iri")}
+
+    def bindings(self, values: dict[str, str], *, graph=None, endpoint: str | None = None,
+                 endpoint_graph: str | None = None) -> dict:
+        """The parameter values as RDF terms keyed `_name`. A parameter with a `kind` is
+        resolved to its node's IRI on `graph` (or the endpoint); without either, it is an error."""
         known = {p.name: p for p in self.params}
         for key in values:
             if key not in known:
@@ -83,8 +113,22 @@ class CannedQuery:
             value = values.get(p.name, p.default)
             if value is None:
                 raise QueryError(f"query '{self.name}' needs --param {p.name}=VALUE ({p.description})")
-            out["_" + p.name] = p.to_term(value)
+            if p.kind:
+                if graph is None and not endpoint:
+                    raise QueryError(f"parameter '{p.name}' names a {p.kind}: it needs a graph or an "
+                                     "endpoint to be looked up in")
+                from .resolve import resolve
+                out["_" + p.name] = resolve(p.kind, str(value), graph=graph, endpoint=endpoint,
+                                            endpoint_graph=endpoint_graph)
+            else:
+                out["_" + p.name] = p.to_term(value)
         return out
+
+
+def plain_title(variable: str) -> str:
+    """A variable name as a column title: `via_code` -> "Via code"."""
+    words = variable.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def parse_query_file(path: Path) -> CannedQuery:
@@ -98,17 +142,33 @@ def parse_query_file(path: Path) -> CannedQuery:
         meta = yaml.safe_load("\n".join(meta_lines)) or {}
     except yaml.YAMLError as e:
         raise QueryError(f"{path}: the #+ metadata lines are not valid YAML: {e}") from None
+    if not isinstance(meta, dict):
+        raise QueryError(f"{path}: the #+ metadata lines must be 'key: value' lines")
     params = []
     for name, spec in (meta.get("params") or {}).items():
         spec = spec or {}
-        params.append(Param(name, str(spec.get("description", "")), spec.get("type", "string"),
+        kind = spec.get("kind")
+        if kind is not None and kind not in KINDS:
+            raise QueryError(f"{path}: parameter '{name}' has kind '{kind}': it must be one of {', '.join(KINDS)}")
+        ptype = spec.get("type", "string")
+        if ptype not in ("string", "date", "integer"):
+            raise QueryError(f"{path}: parameter '{name}' has type '{ptype}': it must be string, date or integer")
+        params.append(Param(name, str(spec.get("description", "")), ptype,
                             None if spec.get("example") is None else str(spec["example"]),
-                            None if spec.get("default") is None else str(spec["default"])))
-    known = {"summary", "description", "tags", "params"}
-    return CannedQuery(path.stem, path, str(meta.get("summary", path.stem)),
-                       " ".join(str(meta.get("description", "")).split()),
-                       list(meta.get("tags") or []), params, "\n".join(body).strip() + "\n",
-                       {k: v for k, v in meta.items() if k not in known})
+                            None if spec.get("default") is None else str(spec["default"]), kind))
+    columns = meta.get("columns") or {}
+    if not isinstance(columns, dict):
+        raise QueryError(f"{path}: '#+ columns:' must map each variable to a column title")
+    columns = {str(k): str(v) for k, v in columns.items()}
+    known = {"summary", "description", "tags", "params", "columns"}
+    query = CannedQuery(path.stem, path, str(meta.get("summary", path.stem)),
+                        " ".join(str(meta.get("description", "")).split()),
+                        list(meta.get("tags") or []), params, "\n".join(body).strip() + "\n",
+                        {k: v for k, v in meta.items() if k not in known}, columns)
+    unknown = [c for c in columns if c not in query.variables]
+    if unknown:
+        raise QueryError(f"{path}: '#+ columns:' names {', '.join(unknown)}, which the query does not select")
+    return query
 
 
 def list_queries(queries_dir: Path | None = None) -> list[CannedQuery]:
@@ -159,7 +219,7 @@ def _cell(var: str, value) -> str | None:
 
 
 def run_on_graph(query: CannedQuery, graph: Graph, params: dict[str, str] | None = None) -> list[dict]:
-    bindings = query.bindings(params or {})
+    bindings = query.bindings(params or {}, graph=graph)
     result = graph.query(query.text, initBindings=bindings)
     variables = [str(v) for v in result.vars]
     return [{v: _cell(v, row[i]) for i, v in enumerate(variables) if not v.startswith("_")}
@@ -218,7 +278,7 @@ def run_on_endpoint(query: CannedQuery, endpoint: str, params: dict[str, str] | 
                     graph_iri: str | None = None) -> list[dict]:
     from SPARQLWrapper import JSON, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-    text = with_values_block(query.text, query.bindings(params or {}))
+    text = with_values_block(query.text, query.bindings(params or {}, endpoint=endpoint, endpoint_graph=graph_iri))
     client = SPARQLWrapper(endpoint)
     client.setQuery(text)
     client.setReturnFormat(JSON)
@@ -262,43 +322,79 @@ def run_query(name: str, *, graph: Graph | None = None, graph_path: Path | None 
 # --- output formats --------------------------------------------------------------------
 
 FORMATS = ("table", "csv", "json", "md")
+BOM = "\ufeff"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def columns_of(rows: list[dict], query: CannedQuery | None = None) -> list[str]:
-    if rows:
-        return list(rows[0].keys())
-    return query.variables if query else []
+    """The variables a table, CSV or Markdown answer shows, in order: the query's columns
+    (without a query: the rows' keys)."""
+    if query is not None:
+        return list(query.columns)
+    return list(rows[0].keys()) if rows else []
 
 
-def to_csv(rows, columns) -> str:
+def _titles(columns, titles) -> list[str]:
+    if titles is None:
+        return list(columns)
+    if isinstance(titles, dict):
+        return [titles.get(c, plain_title(c)) for c in columns]
+    titles = list(titles)
+    if len(titles) != len(columns):
+        raise ValueError(f"{len(titles)} titles for {len(columns)} columns")
+    return titles
+
+
+def safe_cell(value) -> str:
+    """A cell as text a spreadsheet will not run: one that starts with =, +, -, @, a tab or
+    a carriage return gets a leading apostrophe (OWASP's advice against CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def to_csv(rows, columns, titles=None) -> str:
+    """THE CSV writer: UTF-8 text starting with a byte-order mark (so Excel opened by
+    double-click reads it as UTF-8), a header row of `titles` (a {variable: title} dict or a
+    list; default the variable names), formula-like cells neutralised by `safe_cell`."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
+    w.writerow([safe_cell(t) for t in _titles(columns, titles)])
     for r in rows:
-        w.writerow(["" if r.get(c) is None else r[c] for c in columns])
-    return buf.getvalue()
+        w.writerow([safe_cell(r.get(c)) for c in columns])
+    return BOM + buf.getvalue()
 
 
 def to_json(rows, columns) -> str:
+    """JSON keeps the variable names and the exact text (nothing neutralised)."""
     return json.dumps([{c: r.get(c) for c in columns} for r in rows], ensure_ascii=False, indent=2) + "\n"
 
 
 def _md_cell(value) -> str:
     text = "" if value is None else str(value)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
-def to_markdown(rows, columns) -> str:
-    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+def to_markdown(rows, columns, titles=None) -> str:
+    out = ["| " + " | ".join(_md_cell(t) for t in _titles(columns, titles)) + " |", "|" + "---|" * len(columns)]
     out += ["| " + " | ".join(_md_cell(r.get(c)) for c in columns) + " |" for r in rows]
     return "\n".join(out) + "\n"
 
 
-def render(rows, columns, fmt: str) -> str:
+def render(rows, columns, fmt: str, titles=None) -> str:
+    """An answer as csv, json or md text. `columns` are variables; `titles` their column
+    titles (csv and md only: JSON keeps the variable names)."""
     if fmt == "csv":
-        return to_csv(rows, columns)
+        return to_csv(rows, columns, titles)
     if fmt == "json":
         return to_json(rows, columns)
     if fmt == "md":
-        return to_markdown(rows, columns)
+        return to_markdown(rows, columns, titles)
     raise QueryError(f"unknown format '{fmt}' (one of {', '.join(FORMATS)})")
+
+
+def render_answer(query: CannedQuery, rows: list[dict], fmt: str) -> str:
+    """A canned query's answer as csv, json or md: plain-word titles for csv and md, every
+    variable (with the `_iri` companions) under its own name for json."""
+    if fmt == "json":
+        return to_json(rows, query.variables if not rows else list(rows[0].keys()))
+    return render(rows, list(query.columns), fmt, query.columns)
