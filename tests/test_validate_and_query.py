@@ -105,16 +105,17 @@ def test_query_formats(project):
     assert run_cli("build", "--project", project)[0] == 0
     status, out, _ = run_cli("query", "services-for-topic", "-p", "topic=loneliness", "--format", "csv",
                              "--project", project)
-    assert status == 0
-    header = out.splitlines()[0].split(",")
-    assert header[:3] == ["mechanism", "mechanism_type", "directorate"] and "via" in header and "outcome" in header
+    assert status == 0 and out.startswith("\ufeff")  # a byte-order mark, for Excel
+    header = out[1:].splitlines()[0].split(",")
+    assert "Directorate" in header and not [h for h in header if "_" in h]  # plain-word titles
     status, out, _ = run_cli("query", "services-for-topic", "-p", "topic=loneliness", "--format", "md",
                              "--project", project)
-    assert status == 0 and out.startswith("| mechanism |")
+    assert status == 0 and out.startswith("| ") and "| Directorate |" in out.splitlines()[0]
     target = project / "answer.json"
     status, _, _ = run_cli("query", "services-for-topic", "-p", "topic=loneliness", "--format", "json",
                            "--out", target, "--project", project)
-    assert status == 0 and len(json.loads(target.read_text())) == 9
+    rows = json.loads(target.read_text())
+    assert status == 0 and rows and {"mechanism", "directorate", "via", "outcome"} <= set(rows[0])
 
 
 def test_user_errors_exit_1_with_a_message(project):
