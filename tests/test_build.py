@@ -225,3 +225,67 @@ def test_every_declared_column_says_what_it_becomes():
     unmapped = {(t.name, c.name) for t in TABLES for c in t.columns
                 if not (c.props or c.inverse is not None or c.rules or f"{{{c.name}}}" in t.about)}
     assert unmapped == {("commitment_mechanisms", "note"), ("action_services", "directorate")}
+
+
+# --- Excel's CSV flavours --------------------------------------------------------------
+
+def _resave(path, encoding, change=None):
+    rows = read_rows(path)
+    if change:
+        change(rows)
+    with open(path, "w", newline="", encoding=encoding) as f:
+        csv.writer(f, lineterminator="\r\n").writerows(rows)
+
+
+def _describe_wardens(text):
+    def change(rows):
+        rows[1][rows[0].index("description")] = text
+    return change
+
+
+def test_windows_1252_csv_from_excel_reads_and_says_so(project):
+    """Excel's "CSV (Comma delimited)" on a UK machine: Windows-1252, CRLF, with – and £."""
+    text = "Wardens – £2.5m a year, “local” help"
+    path = project / "data" / "mechanisms.csv"
+    _resave(path, "cp1252", _describe_wardens(text))
+    assert b"\x96" in path.read_bytes() and b"\xa3" in path.read_bytes()  # really cp1252
+    status, out, err = run_cli("build", "--project", project)
+    assert status == 0, err
+    assert "mechanisms.csv: read as Windows-1252" in out
+    g = Graph().parse(project / "build" / "graph.ttl")
+    assert (URIRef(NODE + "mechanism/m-wardens"), URIRef("http://purl.org/dc/terms/description"),
+            Literal(text, lang="en")) in g
+
+
+def test_csv_utf8_with_bom_reads_and_says_so(project):
+    path = project / "data" / "mechanisms.csv"
+    _resave(path, "utf-8-sig", _describe_wardens("Wardens – £2.5m"))
+    status, out, err = run_cli("build", "--project", project)
+    assert status == 0, err
+    assert "mechanisms.csv: read as UTF-8 with a byte-order mark" in out
+    assert "commitments.csv: read as" not in out  # plain UTF-8 files say nothing
+
+
+def test_utf8_is_never_misread_as_windows_1252(tmp_path):
+    from icsgraph.tables import decode_table
+    path = tmp_path / "t.csv"
+    path.write_bytes("id,label\nx,£5 – café\n".encode("utf-8"))
+    assert decode_table(path) == ("id,label\nx,£5 – café\n", "utf-8")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_utf16_csv_fails_clearly_and_leaves_the_graph(project, encoding):
+    assert run_cli("build", "--project", project)[0] == 0
+    good = (project / "build" / "graph.ttl").read_bytes()
+    _resave(project / "data" / "mechanisms.csv", encoding)
+    status, out, err = run_cli("build", "--project", project)
+    assert status == 1
+    assert "mechanisms.csv" in err and "UTF-16" in err and "CSV UTF-8" in err
+    assert "Traceback" not in err
+    assert (project / "build" / "graph.ttl").read_bytes() == good
+
+
+def test_a_workbook_saved_as_csv_name_fails_clearly(project):
+    (project / "data" / "mechanisms.csv").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    status, _, err = run_cli("build", "--project", project)
+    assert status == 1 and "mechanisms.csv" in err and "Excel workbook" in err

@@ -142,10 +142,11 @@ def tables_to_graph(tables: dict[str, list[Row]]) -> Graph:
     return g
 
 
-def build_graph(data_dir: Path, ontology_dir: Path) -> Graph:
-    """Read and check the tables; return data + ontology + topic scheme as one graph."""
+def build_graph(data_dir: Path, ontology_dir: Path, notes: list[str] | None = None) -> Graph:
+    """Read and check the tables; return data + ontology + topic scheme as one graph.
+    `notes` (a list) gets what the build should tell the officer (e.g. encodings read)."""
     onto, topics = load_ontology(ontology_dir)
-    tables = read_tables(Path(data_dir), topic_ids(topics))
+    tables = read_tables(Path(data_dir), topic_ids(topics), notes)
     g = tables_to_graph(tables)
     for t in topics.subjects(RDF.type, SKOS.Concept):
         g.add((t, RDF.type, ICSG.Topic))
@@ -218,8 +219,9 @@ def count_classes(g: Graph) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def build(data_dir: Path, ontology_dir: Path, out: Path) -> Graph:
-    """Build the graph from the tables and write it to `out` (build/graph.ttl)."""
-    g = build_graph(data_dir, ontology_dir)
+def build(data_dir: Path, ontology_dir: Path, out: Path, notes: list[str] | None = None) -> Graph:
+    """Build the graph from the tables and write it to `out` (build/graph.ttl); nothing is
+    written when a table has a mistake, so the previous graph stays as it was."""
+    g = build_graph(data_dir, ontology_dir, notes)
     write_atomically(out, to_turtle(g))
     return g

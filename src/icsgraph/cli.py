@@ -58,8 +58,11 @@ def build(out_path: Optional[Path] = typer.Option(None, "--out", help="Where to 
     target = out_path or paths.graph
 
     def body():
-        g = do_build(paths.data, paths.ontology, target)
+        read_notes = []
+        g = do_build(paths.data, paths.ontology, target, read_notes)
         counts = count_classes(g)
+        for note in read_notes:
+            out.print(note)
         out.print(f"Wrote {target} ({len(g)} triples).")
         for cls, n in counts.items():
             out.print(f"  {cls:<20} {n:>5}")
@@ -351,7 +354,10 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
         day = _as_of(as_of)
         written, notes = [], []
         graph_file = target / "graph.ttl"
-        g = do_build(paths.data, paths.ontology, graph_file)
+        read_notes = []
+        g = do_build(paths.data, paths.ontology, graph_file, read_notes)
+        for note in read_notes:
+            out.print(note)
         written.append(("graph", graph_file))
         conforms, problems = validate_graph(g, paths.ontology / "shapes.ttl")
         write_atomically(target / "validation.txt", format_report(conforms, problems) + "\n")

@@ -330,12 +330,59 @@ def _parse(col: Column, cell: str, where):
     raise AssertionError(col.kind)
 
 
-def read_table(table: Table, path: Path) -> list[Row]:
-    """Read and check one CSV file against its declaration (cells, not links)."""
+#: how each encoding read is named in the build's report
+ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 with a byte-order mark (Excel's \"CSV UTF-8\")",
+    "cp1252": "Windows-1252 (Excel's \"CSV (Comma delimited)\" on a UK machine)",
+}
+
+
+def decode_table(path: Path) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was read in: "utf-8", "utf-8-sig" or
+    "cp1252". UTF-8 is tried first, strictly: a Windows-1252 file with any character
+    beyond ASCII (£, –, curly quotes) is never valid UTF-8 in practice, while every valid
+    UTF-8 file is read as UTF-8. Only then Windows-1252, and only when the bytes are all
+    defined there and hold no control characters (which rules out UTF-16 and binary files).
+    Anything else is a TableError saying how to save the file."""
+    data = Path(path).read_bytes()
+    how = "save it from Excel as \"CSV UTF-8 (Comma delimited)\""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise TableError(path, None, None, f"the file is UTF-16 text (Excel's \"Unicode Text\"), "
+                         f"which the build does not read: {how}")
+    if data.startswith(b"PK\x03\x04"):
+        raise TableError(path, None, None, f"the file is an Excel workbook (.xlsx), not CSV: {how}")
+    if b"\x00" in data:
+        raise TableError(path, None, None, f"the file holds NUL bytes: UTF-16 or binary, not a CSV "
+                         f"the build reads: {how}")
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as e:
+            raise TableError(path, None, None, f"starts as UTF-8 but is not UTF-8 text "
+                             f"({e.reason} at byte {e.start + 3}): {how}") from None
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as e:
-        raise TableError(path, None, None, f"not UTF-8 text ({e.reason} at byte {e.start})") from None
+        utf8_error = f"{e.reason} at byte {e.start}"
+    bad = re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", data)
+    if bad:
+        kind = "UTF-16 or binary" if b"\x00" in data else "binary"
+        raise TableError(path, None, None, f"not text in UTF-8 or Windows-1252 (control byte "
+                         f"0x{data[bad.start()]:02x} at byte {bad.start()}; {kind}?): {how}")
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as e:
+        raise TableError(path, None, None, f"neither UTF-8 ({utf8_error}) nor Windows-1252 text "
+                         f"(byte 0x{data[e.start]:02x} at byte {e.start}): {how}") from None
+
+
+def read_table(table: Table, path: Path, notes: list[str] | None = None) -> list[Row]:
+    """Read and check one CSV file against its declaration (cells, not links). When the
+    file is not plain UTF-8, `notes` gets a sentence saying which encoding was read."""
+    text, encoding = decode_table(path)
+    if encoding != "utf-8" and notes is not None:
+        notes.append(f"{path.name}: read as {ENCODING_NAMES[encoding]}")
     reader = csv.reader(text.splitlines(keepends=True))
     try:
         header = next(reader)
@@ -420,8 +467,9 @@ def _check_consistency(tables, data_dir: Path) -> None:
                              f"not to {row['outcome']}")
 
 
-def read_tables(data_dir: Path, topic_ids: set[str]) -> dict[str, list[Row]]:
-    """Read every curated table under data_dir and check cells and links."""
+def read_tables(data_dir: Path, topic_ids: set[str], notes: list[str] | None = None) -> dict[str, list[Row]]:
+    """Read every curated table under data_dir and check cells and links; `notes` gets
+    what an officer should know about how the files were read (encodings)."""
     data_dir = Path(data_dir)
     tables = {}
     for table in TABLES:
@@ -431,7 +479,7 @@ def read_tables(data_dir: Path, topic_ids: set[str]) -> dict[str, list[Row]]:
                 tables[table.name] = []
                 continue
             raise TableError(path, None, None, "table is missing")
-        tables[table.name] = read_table(table, path)
+        tables[table.name] = read_table(table, path, notes)
     check_links(tables, data_dir, topic_ids)
     return tables
 
