@@ -153,20 +153,22 @@ def reason(out_path: Optional[Path] = typer.Option(None, "--out", help="Where to
 
 
 @app.command()
-def publish(endpoint: str = typer.Option(..., "--endpoint", help="SPARQL 1.1 Graph Store URL, e.g. http://localhost:7878/store"),
-            graph_iri: str = typer.Option("https://w3id.org/icsgraph/graph", "--graph", help="Named graph to replace."),
+def publish(endpoint: str = typer.Option(..., "--endpoint", help="SPARQL 1.1 Graph Store URL, e.g. http://localhost:7878/store "
+                                         "(a login, if the store needs one: environment variables ICSGRAPH_ENDPOINT_USER "
+                                         "and ICSGRAPH_ENDPOINT_PASSWORD)."),
+            graph_iri: str = typer.Option("https://w3id.org/icsgraph/graph", "--graph",
+                                          help="Named graph to replace (default https://w3id.org/icsgraph/graph, "
+                                               "where query/gaps/viz --endpoint look without --graph)."),
             root: Optional[Path] = RootOpt):
     """Replace a named graph on a SPARQL 1.1 Graph Store endpoint with the built graph."""
-    from .endpoint import EndpointError, publish as do_publish
+    from .endpoint import DEFAULT_GRAPH, publish as do_publish, shown
     paths = _paths(root)
 
     def body():
-        try:
-            status = do_publish(paths.graph, endpoint, graph_iri)
-        except EndpointError as e:
-            raise UserError(str(e)) from None
-        out.print(f"Published {paths.graph} to <{graph_iri}> on {endpoint} (HTTP {status}).")
-        out.print(f"Query it with: icsgraph query NAME --endpoint QUERY-URL --graph {graph_iri}")
+        status = do_publish(paths.graph, endpoint, graph_iri)
+        out.print(f"Published {paths.graph} to <{graph_iri}> on {shown(endpoint)} (HTTP {status}).")
+        more = "" if graph_iri == DEFAULT_GRAPH else f" --graph {graph_iri}"
+        out.print(f"Query it with: icsgraph query NAME --endpoint QUERY-URL{more}")
     _run(body)
 
 
@@ -200,7 +202,7 @@ def query(name: str = typer.Argument(..., help="Canned query name (see 'icsgraph
           param: List[str] = typer.Option([], "--param", "-p", help="KEY=VALUE, repeatable."),
           fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json or md."),
           endpoint: Optional[str] = typer.Option(None, "--endpoint", help="Run on this SPARQL endpoint instead of build/graph.ttl."),
-          graph_iri: Optional[str] = typer.Option(None, "--graph", help="With --endpoint: the named graph to query (as published)."),
+          graph_iri: Optional[str] = typer.Option(None, "--graph", help="With --endpoint: the named graph to query (default https://w3id.org/icsgraph/graph, where publish puts it; 'default' for the endpoint's own default graph)."),
           out_path: Optional[Path] = typer.Option(None, "--out", help="Write the answer to this file."),
           engine: str = typer.Option("oxigraph", "--engine", help="Local engine: oxigraph or rdflib."),
           root: Optional[Path] = RootOpt):

@@ -275,20 +275,15 @@ def with_values_block(text: str, bindings: dict[str, Literal]) -> str:
 
 
 def run_on_endpoint(query: CannedQuery, endpoint: str, params: dict[str, str] | None = None,
-                    graph_iri: str | None = None) -> list[dict]:
-    from SPARQLWrapper import JSON, SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+                    graph_iri: str | None = None, timeout: float | None = None) -> list[dict]:
+    """The query on a remote SPARQL 1.1 endpoint, reading the named graph `graph_iri`
+    (endpoint.DEFAULT_GRAPH, where `publish` puts it, unless told). Parameters go in as a
+    VALUES block of escaped terms. No rows from a graph that holds nothing: EndpointError."""
+    from .endpoint import EndpointError, empty_graph_message, graph_is_empty, sparql
     text = with_values_block(query.text, query.bindings(params or {}, endpoint=endpoint, endpoint_graph=graph_iri))
-    client = SPARQLWrapper(endpoint)
-    client.setQuery(text)
-    client.setReturnFormat(JSON)
-    client.setMethod("POST")
-    if graph_iri:
-        client.addDefaultGraph(graph_iri)
-    try:
-        data = client.queryAndConvert()
-    except (SPARQLWrapperException, OSError) as e:
-        raise QueryError(f"the SPARQL endpoint {endpoint} failed: {e}") from None
+    data = sparql(endpoint, text, graph_iri, timeout)
+    if "boolean" in data:
+        raise EndpointError(f"the SPARQL endpoint answered query '{query.name}' with yes/no, not a table")
     variables = [v for v in data["head"]["vars"] if not v.startswith("_")]
     rows = []
     for b in data["results"]["bindings"]:
@@ -297,11 +292,13 @@ def run_on_endpoint(query: CannedQuery, endpoint: str, params: dict[str, str] | 
             cell = b.get(v)
             if cell is None:
                 row[v] = None
-            elif cell["type"] == "uri":
+            elif cell.get("type") == "uri":
                 row[v] = _cell(v, URIRef(cell["value"]))
             else:
-                row[v] = cell["value"]
+                row[v] = cell.get("value")
         rows.append(row)
+    if not rows and graph_is_empty(endpoint, graph_iri, timeout):
+        raise EndpointError(empty_graph_message(endpoint, graph_iri))
     return rows
 
 
