@@ -263,26 +263,34 @@ def print_answer_table(q, rows) -> None:
 
 
 @app.command()
-def viz(out_path: Optional[Path] = typer.Option(None, "--out", help="Where to write the page (default build/network.html); the GraphML goes next to it."),
+def viz(out_path: Optional[Path] = typer.Option(None, "--out", help="Where to write the page (default build/network.html, or build/network-<focus>.html for a focus or slice, so the whole map is never overwritten); the GraphML goes next to it."),
         focus: Optional[str] = typer.Option(None, "--focus", help="Only around the node with this name, other name or code, e.g. 'Community Wardens', loneliness, SO4."),
         hops: int = typer.Option(1, "--hops", min=0, help="How many links out from the focus node (default 1). Outcome, directorate and topic nodes reached on the way are shown but not walked through (see above)."),
         outcome: Optional[str] = typer.Option(None, "--outcome", help="Only what belongs to this shared outcome, e.g. SO3."),
         directorate: Optional[str] = typer.Option(None, "--directorate", help="Only what belongs to this directorate: id, name or abbreviation, e.g. GET."),
+        endpoint: Optional[str] = typer.Option(None, "--endpoint", help="Draw the graph held on this SPARQL endpoint (query URL) instead of build/graph.ttl."),
+        graph_iri: Optional[str] = typer.Option(None, "--graph", help="With --endpoint: the named graph to draw (default https://w3id.org/icsgraph/graph)."),
         root: Optional[Path] = RootOpt):
     """Write the interactive network page (opens from disk, needs no internet) and its GraphML.
 
-    With --focus, the page shows the nodes within --hops links of the focus. Outcome, directorate and topic nodes link to a large part of the network, so past the first link they are shown but not walked through: --focus "Community Wardens" --hops 2 shows the Growth, Environment and Transport directorate, not everything it does (the focus itself is always walked from, so --focus SO2 shows what links to SO2). For everything in an outcome or directorate use --outcome or --directorate.
+    The whole map opens on an overview (the shared outcomes, their priorities and the directorates, with their counts); click one to open its part of the network. The page's address can open a view directly: network.html?focus=A-PH-11&hops=2&outcome=SO3 (also directorate, topic, status, types, view=network).
 
-    Names are written on the map only where they fit (always for the focus, outcomes and directorates); point at a node for its name, or click it to name it and its neighbours."""  # noqa: E501
+    With --focus, the page shows the nodes within --hops links of the focus, and is written to its own file (build/network-<focus>.html) unless --out says otherwise. Outcome, directorate and topic nodes link to a large part of the network, so past the first link they are shown but not walked through: --focus "Community Wardens" --hops 2 shows the Growth, Environment and Transport directorate, not everything it does (the focus itself is always walked from, so --focus SO2 shows what links to SO2). For everything in an outcome or directorate use --outcome or --directorate.
+
+    Names are written on the map where they fit, and more as you zoom in; point at a node for its name, or click it to name it and its neighbours."""  # noqa: E501
     from .queries import load_graph
-    from .viz import VizError, write_page
+    from .viz import VizError, load_remote_graph, page_name, project, write_page
     paths = _paths(root)
 
     def body():
+        if graph_iri and not endpoint:
+            raise UserError("--graph needs --endpoint (the SPARQL endpoint holding that graph)")
         try:
-            counts = write_page(load_graph(paths.graph, engine="rdflib"), out_path or paths.build / "network.html",
-                                focus=focus, hops=hops, outcome=outcome, directorate=directorate)
-        except VizError as e:
+            graph = load_remote_graph(endpoint, graph_iri) if endpoint else load_graph(paths.graph, engine="rdflib")
+            G = project(graph)
+            target = out_path or paths.build / page_name(G, focus, hops, outcome, directorate)
+            counts = write_page(G, target, focus=focus, hops=hops, outcome=outcome, directorate=directorate)
+        except ValueError as e:  # VizError, EndpointError
             raise UserError(str(e)) from None
         out.print(f"Wrote {counts['page']} ({counts['nodes']} nodes, {counts['edges']} links; {counts['scope']}) "
                   f"and {counts['graphml']}.")

@@ -176,6 +176,13 @@ def project(graph: Graph) -> nx.Graph:
                 if code:
                     extra_outcomes.setdefault(keys[m][0], set()).add(code)
 
+    # topic hierarchy (skos:broader), for the topic filter: a node tagged with a narrower topic
+    # belongs to the broader one too
+    broader: dict[str, set[str]] = {}
+    for a, b in g.subject_objects(SKOS.broader):
+        if a in keys and b in keys and keys[a][1] == keys[b][1] == "Topic":
+            broader.setdefault(keys[a][0], set()).add(keys[b][0])
+
     linked = {k for pair in relations for k in pair}
     keep = {s: kc for s, kc in keys.items()
             if not (kc[1] in ("Directorate", "Organisation") and kc[0] not in linked)
@@ -195,16 +202,90 @@ def project(graph: Graph) -> nx.Graph:
                    source_id=(_key(source) or "").split("/")[-1] if source else "",
                    pages=sorted(int(p) for p in g.objects(s, ICSG.page)),
                    lines=sorted(int(n) for n in g.objects(s, ICSG.line)),
-                   facts=facts, directorates=[], outcomes=[], topics=[])
+                   facts=facts, directorates=[], outcomes=[], topics=[], topic_filter=[],
+                   status="", status_colour="", status_period="")
     for (a, b), rels in sorted(relations.items()):
         if a in G and b in G:
             G.add_edge(a, b, relation="; ".join(sorted(rels)))
 
-    _memberships(G, extra_outcomes)
+    _memberships(G, extra_outcomes, broader)
+    _latest_status(g, G, keys)
+    _disambiguate(G)
     return G
 
 
-def _memberships(G: nx.Graph, extra_outcomes: dict[str, set[str]]) -> None:
+def _latest_status(g: Graph, G: nx.Graph, keys: dict) -> None:
+    """Each action's latest progress return (the monitoring vocabulary: icsg:ProgressReturn,
+    icsg:returnFor, icsg:period, icsg:status -> a concept with skos:prefLabel and
+    icsg:ragColour). A return replaced by another (icsg:replacedBy) does not count; of the
+    rest, the latest period wins (periods are written "2025-Q4", so they sort as text)."""
+    latest: dict[str, tuple] = {}
+    for r in sorted(g.subjects(RDF.type, ICSG.ProgressReturn), key=str):
+        if (r, ICSG.replacedBy, None) in g:
+            continue
+        period = _text(g, r, ICSG.period) or ""
+        for a in sorted(g.objects(r, ICSG.returnFor), key=str):
+            if a not in keys or keys[a][0] not in G:
+                continue
+            for st in sorted(g.objects(r, ICSG.status), key=str):
+                label = _text(g, st, SKOS.prefLabel) or (str(st) if isinstance(st, Literal) else None)
+                if not label:
+                    continue
+                colour = _text(g, st, ICSG.ragColour) or ""
+                colour = colour if re.fullmatch(r"#[0-9A-Fa-f]{3,8}", colour) else ""
+                cand = (period, label, colour)
+                k = keys[a][0]
+                if k not in latest or cand > latest[k]:
+                    latest[k] = cand
+    for k, (period, label, colour) in latest.items():
+        G.nodes[k].update(status=label, status_colour=colour, status_period=period)
+
+
+def directorate_abbreviations(G: nx.Graph) -> dict[str, str]:
+    """Each directorate's shortest name (label or other name): PH, GET, CYPE, Procurement."""
+    return {d["label"]: min([d["label"], *d["alt_labels"]], key=lambda x: (len(x), x))
+            for _, d in G.nodes(data=True) if d["class"] == "Directorate"}
+
+
+def _disambiguate(G: nx.Graph) -> None:
+    """Nodes that share a name ("Reduce loneliness", made by three directorates) are told apart
+    by their directorate, then their outcome, then their code: `display` is the name with that
+    in brackets ("Reduce loneliness (PH)"), used on the map, in the panel and in search; the
+    short canvas label gets the same suffix."""
+    abbr = directorate_abbreviations(G)
+    groups: dict[str, list[str]] = {}
+    for n, d in G.nodes(data=True):
+        d["display"] = d["label"]
+        groups.setdefault(d["label"].casefold(), []).append(n)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+
+        classes = Counter(G.nodes[n]["class"] for n in members)
+
+        def tags(n, level):
+            d = G.nodes[n]
+            if classes[d["class"]] == 1 and level == 0:
+                return d["class_label"]  # a topic and a commitment of the same name
+            dirs = [abbr.get(x, x) for x in d["directorates"]] if d["class"] not in ("Topic", "SharedOutcome", "Priority") else []
+            parts = [", ".join(dirs[:3]) + (f" +{len(dirs) - 3}" if len(dirs) > 3 else "") or d["class_label"]]
+            if level >= 1:
+                parts.append(", ".join(d["outcomes"][:3]))
+            if level >= 2:
+                parts.append(d["code"] or n.split("/", 1)[-1])
+            return "; ".join(p for p in parts if p)
+
+        level = 0
+        while level < 2 and len({tags(n, level) for n in members}) < len(members):
+            level += 1
+        for n in members:
+            d = G.nodes[n]
+            suffix = f" ({tags(n, level)})"
+            d["display"] = d["label"] + suffix
+            d["short_label"] = d["short_label"] + suffix
+
+
+def _memberships(G: nx.Graph, extra_outcomes: dict[str, set[str]], broader: dict[str, set[str]] | None = None) -> None:
     """Which directorates, outcome codes and topics each node belongs to: what the page's
     filters and the --outcome/--directorate slices select on.
 
@@ -212,7 +293,14 @@ def _memberships(G: nx.Graph, extra_outcomes: dict[str, set[str]]) -> None:
     action, runs a mechanism or tracks an indicator; the outcome of a priority, commitment,
     action or indicator; the topics it is tagged with. Every other node also takes those of
     the commitments, actions and indicators it links to, so a mechanism, priority, outcome or
-    topic appears in the slices of the work that uses it."""
+    topic appears in the slices of the work that uses it.
+
+    Topics are the exception for plans and services: `topics` is always a node's OWN topics
+    (what the side panel lists: Community Wardens' own three, not the 24 of every commitment
+    it serves), and `topic_filter`, what the topic filter selects on, adds for a mechanism
+    only the broader topics of its own (a service about social isolation is about
+    loneliness), and for other nodes also the topics of the work they link to (the rule of
+    services-for-topic: a plan or service answers a topic by its own topics)."""
     own = {}
     for n, d in G.nodes(data=True):
         dirs, outs, tops = set(), set(extra_outcomes.get(n, ())), set()
@@ -245,7 +333,19 @@ def _memberships(G: nx.Graph, extra_outcomes: dict[str, set[str]]) -> None:
                     for i in range(3):
                         if not fixed[i]:
                             sets[i] |= own[m][i]
-        d["directorates"], d["outcomes"], d["topics"] = (sorted(x) for x in sets)
+        own_topics = own[n][2]
+        if d["class"] in MECHANISMS:
+            sets[2] = set(own_topics)
+        topic_keys = {m for m in G[n] if G.nodes[m]["class"] == "Topic"} | ({n} if d["class"] == "Topic" else set())
+        seen, todo = set(topic_keys), list(topic_keys)
+        while todo:
+            for b in (broader or {}).get(todo.pop(), ()):
+                if b in G and b not in seen:
+                    seen.add(b)
+                    todo.append(b)
+        sets[2] |= {G.nodes[t]["label"] for t in seen}
+        d["directorates"], d["outcomes"], d["topic_filter"] = (sorted(x) for x in sets)
+        d["topics"] = sorted(own_topics)
 
 
 # --- focus and slices -----------------------------------------------------------------------
@@ -476,7 +576,9 @@ def _sum_pair_forces(n: int, i, j, f):
 
 def _tooltip(d: dict) -> str:
     """Plain text (vis-network 9 shows a string title as text, never as HTML)."""
-    lines = [d["label"], d["class_label"] + (f" {d['code']}" if d["code"] else "")]
+    lines = [d["display"], d["class_label"] + (f" {d['code']}" if d["code"] else "")]
+    if d["status"]:
+        lines.append(f"Latest status: {d['status']}" + (f" ({d['status_period']})" if d["status_period"] else ""))
     if d["directorates"]:
         lines.append("Directorate: " + ", ".join(d["directorates"]))
     if d["outcomes"]:
@@ -494,97 +596,119 @@ def _where(d: dict) -> str:
     return d["source"]
 
 
-FOCUS_FONT = 18  # at least this font size for the focus node's label
-
-
 def _node_size(degree: int) -> float:
     return round(7 + 4 * math.sqrt(degree), 1)
 
 
-def _font_size(degree: int) -> int:
-    # hubs get bigger labels too, so theirs stay readable when the whole graph is in view
-    return round(min(12 + 1.5 * math.sqrt(degree), 30))
+def _wrap(text: str, width: int = 22, lines: int = 3) -> list[str]:
+    """text in lines of at most `width` characters (words kept whole unless longer), at most
+    `lines` of them, the last ending in an ellipsis if text was cut."""
+    out, line = [], ""
+    for word in text.split():
+        while len(word) > width:
+            word = word[:width - 1] + "…"
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        out.append(line)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = _short(out[-1] + " …", width) if len(out[-1]) >= width - 1 else out[-1] + "…"
+    return out
 
 
-def _label_boxes(x: float, y: float, size: float, font: int, text: str) -> list[tuple[tuple, float]]:
-    """Where vis-network 9 draws a node's label, as (left, top, right, bottom) in canvas
-    pixels, with the font.vadjust that puts it there: centred below the shape, its top
-    font/2 + 4 under it (where vis-network puts it), or as far above. A character is taken
-    as 0.56 em (Arial measures 0.45-0.55), plus 3 pixels each side for the white halo."""
-    half, height = 0.28 * font * len(text) + 3, 1.2 * font
-    below = y + size + 0.5 * font + 4
-    above = y - size - 0.5 * font - 4 - height
-    return [((x - half, below, x + half, below + height), 0),
-            ((x - half, above, x + half, above + height), round(above - below, 1))]
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _covers(b, boxes) -> int:
-    """How many of boxes the box b overlaps."""
-    return sum(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in boxes)
+OVERVIEW_CLASSES = ("SharedOutcome", "Priority", "Directorate")
+COLUMN = 215  # overview: canvas pixels between outcome columns
 
 
-def canvas_labels(G: nx.Graph, pos: dict, focus=()) -> dict[str, float]:
-    """The nodes whose label is drawn on the canvas, each with the font.vadjust that puts
-    it below (0) or above its shape.
+def overview(G: nx.Graph) -> dict | None:
+    """The view the whole map opens on: the shared outcomes in a row, each with its priorities
+    beneath it, and the directorates in a row above, linked to the outcomes they work
+    towards; each node named with its count of commitments and actions (what clicking it
+    opens). Positions are fixed here, spaced so every name fits at 13 pixels when the view
+    fills a 1,000-pixel-wide map. None when the graph has no outcomes."""
+    outcomes = sorted((n for n, d in G.nodes(data=True) if d["class"] == "SharedOutcome"),
+                      key=lambda n: G.nodes[n]["code"])
+    if not outcomes:
+        return None
+    directorates = sorted((n for n, d in G.nodes(data=True) if d["class"] == "Directorate"),
+                          key=lambda n: G.nodes[n]["label"])
 
-    The focus nodes, outcomes and directorates always get one. Then, most linked first, a
-    node with at least sqrt(n)/3 links (n nodes in view) gets one if it fits without
-    covering a label already placed, a focus node or, unless the node has sqrt(n) links or
-    more, any other node. Each label goes below or above its node, whichever covers fewest
-    labels, then fewest focus nodes, then fewest other nodes. The rest are named in their
-    tooltip, in the side panel and when they or a neighbour are selected.
+    def members(cls, pred):
+        return sum(1 for _, d in G.nodes(data=True) if d["class"] == cls and pred(d))
 
-    Labels and positions scale together with the zoom, so what overlaps at one zoom
-    overlaps at every zoom: the test is done once, here, in canvas pixels."""
-    degree = dict(G.degree())
-    least = int(math.sqrt(len(G)) / 3)  # 0 up to 8 nodes, 3 at 81-143, 9 at Kent's ~860
-    hub = math.sqrt(len(G))
-    focus = set(focus)
-    shapes = {v: (pos[v][0] - r, pos[v][1] - r, pos[v][0] + r, pos[v][1] + r)
-              for v in G for r in [_node_size(degree[v])]}
+    def counts_line(pred):
+        c, a = members("Commitment", pred), members("Action", pred)
+        return f"{_plural(c, 'commitment')} · {_plural(a, 'action')}"
 
-    def tier(v):
-        return 0 if v in focus else 1 if G.nodes[v]["class"] in ("SharedOutcome", "Directorate") else 2
-
-    placed, keep = [], {}
-    for v in sorted(G, key=lambda v: (tier(v), -degree[v], v)):
-        must = tier(v) < 2
-        if not must and degree[v] < least:
-            break  # tier 2 comes most linked first: no later node has enough links
-        font = max(_font_size(degree[v]), FOCUS_FONT if v in focus else 0)
-        cost, box, shift = min(((_covers(b, placed), _covers(b, (shapes[f] for f in focus if f != v)),
-                                 _covers(b, (o for u, o in shapes.items() if u != v))), b, shift)
-                               for b, shift in _label_boxes(*pos[v], _node_size(degree[v]), font,
-                                                            G.nodes[v]["short_label"]))
-        if must or not (cost[0] or cost[1] or (cost[2] and degree[v] < hub)):
-            keep[v] = shift
-            placed.append(box)
-    return keep
+    nodes, edges = [], []
+    width = COLUMN * (len(outcomes) - 1)
+    for i, o in enumerate(outcomes):
+        d, x = G.nodes[o], i * COLUMN
+        code = d["code"]
+        nodes.append({"id": o, "x": x, "y": 0, "lines": _wrap(f"{code} {d['label']}", 24, 3),
+                      "count": counts_line(lambda m: code in m["outcomes"]),
+                      "weight": members("Commitment", lambda m: code in m["outcomes"])
+                      + members("Action", lambda m: code in m["outcomes"])})
+        pri = sorted((m for m in G[o] if G.nodes[m]["class"] == "Priority"), key=lambda m: (G.nodes[m]["code"], m))
+        for j, p in enumerate(pri):
+            pd = G.nodes[p]
+            n_c = sum(1 for m in G[p] if G.nodes[m]["class"] == "Commitment")
+            n_a = sum(1 for m in G[p] if G.nodes[m]["class"] == "Action")
+            nodes.append({"id": p, "x": x, "y": 150 + 118 * j, "lines": _wrap(pd["label"], 24, 3),
+                          "count": _plural(n_c, "commitment") + (f" · {_plural(n_a, 'action')}" if n_a else ""),
+                          "weight": n_c + n_a})
+            edges.append({"from": o, "to": p, "width": 1.5})
+    step = width / max(1, len(directorates) - 1) if len(directorates) > 1 else 0
+    for i, r in enumerate(directorates):
+        d = G.nodes[r]
+        label = d["label"]
+        # two staggered rows, so neighbours' names have a whole column's room
+        nodes.append({"id": r, "x": round(i * step, 1), "y": -300 if i % 2 == 0 else -190,
+                      "lines": _wrap(label, 24, 2),
+                      "count": counts_line(lambda m: label in m["directorates"]),
+                      "weight": members("Commitment", lambda m: label in m["directorates"])
+                      + members("Action", lambda m: label in m["directorates"])})
+        for o in outcomes:
+            code = G.nodes[o]["code"]
+            k = sum(1 for _, m in G.nodes(data=True)
+                    if m["class"] in ("Commitment", "Action") and label in m["directorates"] and code in m["outcomes"])
+            if k:
+                edges.append({"from": r, "to": o, "width": round(0.5 + math.sqrt(k) / 2, 2),
+                              "title": f"{label} and {code}: {_plural(k, 'commitment or action')}"})
+    return {"nodes": nodes, "edges": edges}
 
 
 def _vis_data(G: nx.Graph, pos: dict, focus=()) -> tuple[list, list, dict]:
-    """vis-network nodes, edges and options, assembled with pyvis. Only the canvas_labels
-    nodes get a label; the focus nodes get a dark ring and a bigger label."""
+    """vis-network nodes, edges and options, assembled with pyvis. No node carries a label:
+    the page writes names itself, at a fixed size on screen, where they fit (see the
+    template). The focus nodes get a dark ring; an action with a progress return a ring in
+    its status colour (the status is also in words: tooltip, panel, status filter)."""
     from pyvis.network import Network
     # directed=True only skips pyvis's quadratic duplicate-edge scan (G has no duplicates);
     # the "arrows" it would add to each edge are dropped.
     net = Network(directed=True)
     degree = dict(G.degree())
-    labelled = canvas_labels(G, pos, focus)
     for n, d in G.nodes(data=True):
         _, _, colour, shape, _ = CLASS_STYLE[d["class"]]
         extra = {}
         if n in focus:
             ring = {"background": colour, "border": "#111111"}
             colour, extra = {**ring, "highlight": ring, "hover": ring}, {"borderWidth": 3}
-        font = {"size": max(_font_size(degree[n]), FOCUS_FONT if n in focus else 0)}
-        if labelled.get(n):
-            font["vadjust"] = labelled[n]
-        net.add_node(n, label=d["short_label"], title=_tooltip(d), shape=shape, color=colour,
-                     size=_node_size(degree[n]), x=pos[n][0], y=pos[n][1], font=font, **extra)
+        elif d["status_colour"]:
+            ring = {"background": colour, "border": d["status_colour"]}
+            colour, extra = {**ring, "highlight": ring, "hover": ring}, {"borderWidth": 4}
+        net.add_node(n, label=" ", title=_tooltip(d), shape=shape, color=colour,
+                     size=_node_size(degree[n]), x=pos[n][0], y=pos[n][1], **extra)
     for node in net.nodes:
-        if node["id"] not in labelled:
-            del node["label"]  # the page draws it only when the node or a neighbour is selected
+        del node["label"]
     net.node_ids = set(net.node_ids)  # pyvis checks membership per edge: a set keeps that O(1)
     for i, (a, b, rel) in enumerate(G.edges(data="relation")):
         net.add_edge(a, b, id=f"e{i}", title=rel, arrows="")
@@ -596,11 +720,7 @@ def _vis_data(G: nx.Graph, pos: dict, focus=()) -> tuple[list, list, dict]:
     options = json.loads(net.options.to_json())
     options["edges"].update(color={"color": "#b8c0cc", "highlight": "#333333", "inherit": False},
                             width=0.8, selectionWidth=2)
-    options["nodes"] = {"borderWidth": 1,
-                        # a white halo keeps a label readable where it crosses links
-                        "font": {"size": 12, "color": "#222222", "strokeWidth": 3, "strokeColor": "#ffffff"},
-                        # labels smaller than 7px on screen are not drawn (zoomed out: shapes only)
-                        "scaling": {"label": {"drawThreshold": 7}}}
+    options["nodes"] = {"borderWidth": 1}
     options["interaction"].update(hover=True, tooltipDelay=150, hideEdgesOnZoom=True, multiselect=True)
     options["layout"] = {"improvedLayout": False}
     return net.nodes, net.edges, options
@@ -629,18 +749,31 @@ def _json_for_script(obj) -> str:
 
 
 def render_page(G: nx.Graph, pos: dict, scope: dict | None = None, title: str = "icsgraph network") -> str:
-    """The HTML page for the (already selected) projection G laid out at pos."""
-    nodes, edges, options = _vis_data(G, pos, (scope or {}).get("focus_ids", ()))
-    meta = {n: {"label": d["label"], "short": d["short_label"], "cls": d["class"], "code": d["code"],
-                "alt": d["alt_labels"],
+    """The HTML page for the (already selected) projection G laid out at pos. The whole map
+    (no scope) opens on the overview; a focus page on its focus."""
+    scope = scope or {}
+    nodes, edges, options = _vis_data(G, pos, scope.get("focus_ids", ()))
+    meta = {n: {"label": d["label"], "display": d["display"], "short": d["short_label"], "cls": d["class"],
+                "code": d["code"], "alt": d["alt_labels"],
                 "dirs": d["directorates"], "outcomes": d["outcomes"], "topics": d["topics"],
-                "where": _where(d), "facts": d["facts"]}
+                "tf": d["topic_filter"], "where": _where(d), "facts": d["facts"],
+                **({"status": d["status"], "statusColour": d["status_colour"], "period": d["status_period"]}
+                   if d["status"] else {})}
             for n, d in G.nodes(data=True)}
     counts = Counter(d["class"] for _, d in G.nodes(data=True))
     classes = [{"name": c, "label": lab, "color": col, "glyph": glyph, "count": counts[c]}
                for c, lab, col, _, glyph in CLASSES if counts[c]]
-    data = {"title": title, "scope": _scope_text(scope or {}), "nodes": nodes, "edges": edges,
-            "options": options, "meta": meta, "classes": classes}
+    outcome_names = sorted({(d["code"], d["label"]) for _, d in G.nodes(data=True) if d["class"] == "SharedOutcome"})
+    known = {code for code, _ in outcome_names}
+    outcome_names += [(c, "") for c in sorted({c for _, d in G.nodes(data=True) for c in d["outcomes"]} - known)]
+    statuses = sorted({(d["status"], d["status_colour"]) for _, d in G.nodes(data=True) if d["status"]})
+    data = {"title": title, "scope": _scope_text(scope), "nodes": nodes, "edges": edges,
+            "options": options, "meta": meta, "classes": classes,
+            "outcomes": [{"code": c, "label": lab} for c, lab in outcome_names],
+            "statuses": [{"label": lab, "color": col} for lab, col in statuses],
+            "overview": None if scope else overview(G),
+            "focus": scope.get("focus_ids", []), "hops": scope.get("hops", 1),
+            "notWalked": sorted(NOT_WALKED)}
     vis_js, vis_css = _vis_assets()
     template = resources.files("icsgraph").joinpath("templates/network.html").read_text(encoding="utf-8")
     parts = {"VIS_CSS": vis_css, "VIS_JS": vis_js, "DATA": _json_for_script(data)}
@@ -684,8 +817,10 @@ def write_page(graph, out_path, focus: str | None = None, hops: int = 1, outcome
     """Write the network page to out_path and the projection to out_path with .graphml;
     return counts. `graph` is the built rdflib graph (or an already projected networkx graph).
     Raises VizError (a ValueError) when focus, outcome or directorate name nothing."""
-    out_path = Path(out_path)
     G = graph if isinstance(graph, nx.Graph) else project(graph)
+    out_path = Path(out_path)
+    if out_path.is_dir():  # a folder: the page's own name in it (see page_name)
+        out_path = out_path / page_name(G, focus, hops, outcome, directorate)
     G, scope = select(G, focus, hops, outcome, directorate)
     pos = layout(G)
     write_atomically(out_path, render_page(G, pos, scope))
@@ -694,3 +829,84 @@ def write_page(graph, out_path, focus: str | None = None, hops: int = 1, outcome
     return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges(), "page": str(out_path),
             "graphml": str(graphml), "classes": dict(Counter(d["class"] for _, d in G.nodes(data=True))),
             "scope": _scope_text(scope), "focus": scope.get("focus", [])}
+
+
+def page_name(G: nx.Graph | None = None, focus: str | None = None, hops: int = 1, outcome: str | None = None,
+              directorate: str | None = None) -> str:
+    """The file a focus or slice page is written to when --out does not say: network.html for
+    the whole map; otherwise network-<what>.html, named after the focus node's id when the
+    focus names one node (network-m-community-wardens.html whether asked for "Community
+    Wardens" or "community wardens"), else after the words asked for; then the slices and
+    the hops when not 1 (network-loneliness-2-hops.html, network-so3-get.html). So a focus
+    view never overwrites the whole map, nor another focus."""
+    parts = []
+    if focus is not None:
+        ids = find_nodes(G, _outcome_code(focus) if OUTCOME.match(focus) else focus) if G is not None else []
+        parts.append(ids[0].split("/", 1)[-1] if len(ids) == 1 else focus)
+    if outcome:
+        parts.append(_outcome_code(outcome))
+    if directorate:
+        parts.append(directorate)
+    if focus is not None and hops != 1:
+        parts.append(f"{hops}-hops")
+    if not parts:
+        return "network.html"
+    slug = re.sub(r"[^a-z0-9]+", "-", "-".join(parts).casefold()).strip("-")[:80].strip("-") or "focus"
+    return f"network-{slug}.html"
+
+
+def load_remote_graph(endpoint: str, graph_iri: str | None = None, page_size: int = 5000,
+                      timeout: float = 60) -> Graph:
+    """Every triple of the named graph `graph_iri` (default icsgraph.endpoint's default graph)
+    on the SPARQL endpoint, read with paged CONSTRUCT queries (a fixed order, LIMIT/OFFSET:
+    servers cap the rows of one answer, Virtuoso at 10,000), into an rdflib Graph to draw
+    exactly as the local one. Credentials, if the store needs them, come from the
+    environment (ICSGRAPH_ENDPOINT_USER, ICSGRAPH_ENDPOINT_PASSWORD)."""
+    import os
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    from .endpoint import EndpointError
+    try:
+        from .endpoint import DEFAULT_GRAPH
+    except ImportError:
+        from .endpoint import DEFAULT_GRAPH_IRI as DEFAULT_GRAPH
+    graph_iri = graph_iri or DEFAULT_GRAPH
+    iri = URIRef(graph_iri)
+    if not re.fullmatch(r"[^\s<>\"{}|\\^`]+", graph_iri):
+        raise EndpointError(f"--graph {graph_iri!r} is not an IRI")
+    headers = {"Accept": "application/n-triples, text/turtle;q=0.9",
+               "Content-Type": "application/x-www-form-urlencoded"}
+    user, password = os.environ.get("ICSGRAPH_ENDPOINT_USER"), os.environ.get("ICSGRAPH_ENDPOINT_PASSWORD")
+    if user:
+        headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password or ''}".encode()).decode()
+    g = Graph()
+    offset = 0
+    while True:
+        query = (f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ SELECT ?s ?p ?o WHERE {{ GRAPH {iri.n3()} {{ ?s ?p ?o }} }} "
+                 f"ORDER BY ?s ?p ?o LIMIT {page_size} OFFSET {offset} }} }}")
+        request = urllib.request.Request(endpoint, data=urllib.parse.urlencode({"query": query}).encode(),
+                                         headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                body = response.read()
+                kind = response.headers.get_content_type()
+        except urllib.error.HTTPError as e:
+            raise EndpointError(f"the SPARQL endpoint {endpoint} refused the query: HTTP {e.code} {e.reason}") from None
+        except (urllib.error.URLError, OSError) as e:
+            raise EndpointError(f"could not reach the SPARQL endpoint {endpoint}: {getattr(e, 'reason', e)}") from None
+        page = Graph()
+        fmt = {"application/n-triples": "nt", "text/plain": "nt", "text/turtle": "turtle",
+               "application/rdf+xml": "xml", "application/ld+json": "json-ld"}.get(kind, "turtle")
+        try:
+            page.parse(data=body.decode("utf-8"), format=fmt)
+        except Exception as e:  # noqa: BLE001 - any parser error means the answer was not RDF
+            raise EndpointError(f"the SPARQL endpoint {endpoint} did not answer with RDF ({kind}): {e}") from None
+        g += page
+        if len(page) < page_size:
+            break
+        offset += page_size
+    if not len(g):
+        raise EndpointError(f"the graph <{graph_iri}> on {endpoint} is empty or missing: publish it first "
+                            "(icsgraph publish), or name the graph with --graph")
+    return g
