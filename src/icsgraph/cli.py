@@ -316,8 +316,10 @@ def gaps(fmt: Optional[str] = typer.Option(None, "--format", "-f", help="html, m
          out_path: Optional[Path] = typer.Option(None, "--out", help="Write the report to this file."),
          as_of: Optional[str] = AsOfOpt,
          threshold: int = ThresholdOpt,
+         endpoint: Optional[str] = typer.Option(None, "--endpoint", help="Ask the questions of this SPARQL endpoint instead of build/graph.ttl."),
+         graph_iri: Optional[str] = typer.Option(None, "--graph", help="With --endpoint: the named graph to read (default: the one 'icsgraph publish' writes)."),
          root: Optional[Path] = RootOpt):
-    """Gap analysis report, built from the canned gap queries on build/graph.ttl.
+    """Gap analysis report, built from the canned gap queries on build/graph.ttl or a SPARQL endpoint.
 
     With neither --format nor --out it writes build/gaps.html (self-contained, printable, with the directorate x outcome heat map) and build/gaps.md; with --format only, build/gaps.FORMAT; with --out, that file (format from --format or the file's suffix). Prints the summary paragraph."""  # noqa: E501
     from .gaps import FORMATS as GAP_FORMATS, gap_report, write_report
@@ -336,7 +338,15 @@ def gaps(fmt: Optional[str] = typer.Option(None, "--format", "-f", help="html, m
             targets = [(out_path, kind)]
         else:
             targets = [(paths.build / f"gaps.{k}", k) for k in ([fmt] if fmt else ["html", "md"])]
-        report = gap_report(graph_path=paths.graph, as_of=day, threshold=threshold, queries_dir=paths.queries)
+        remote = {}
+        if endpoint:
+            from . import endpoint as _endpoint
+            default = getattr(_endpoint, "DEFAULT_GRAPH", None) or getattr(_endpoint, "DEFAULT_GRAPH_IRI")
+            remote = {"endpoint": endpoint, "endpoint_graph": graph_iri or default}
+        elif graph_iri:
+            raise UserError("--graph names a graph on a SPARQL endpoint: give --endpoint URL as well")
+        report = gap_report(graph_path=paths.graph, as_of=day, threshold=threshold, queries_dir=paths.queries,
+                            **remote)
         out.print(report["summary"])
         for path, kind in targets:
             write_report(report, path, kind)

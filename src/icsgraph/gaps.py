@@ -1,121 +1,212 @@
-"""The gap analysis report: where the strategy has no KCC commitment or action behind it.
+"""The gap analysis report: where the Strategy has no KCC commitment or action behind it.
 
-Every fact in the report comes from a canned query under queries/ (the gap queries, the
-directorate x outcome matrix, the counts and the source documents): there is no second
-implementation of any question here, only layout. `gap_report` runs the queries and
-returns a plain dict; `render` turns it into HTML (self-contained, printable, heat map as
-inline SVG), Markdown, CSV (one row per gap item) or JSON.
+Every figure in the report is the answer of a canned query under queries/ (the gap queries,
+the directorate x outcome matrix and totals, the counts and the source documents), got
+through `run_query`, so the report is the same from the local graph or a remote SPARQL
+endpoint. There is no second implementation of any question here, only wording and layout:
+each sentence of the summary names, in a footnote, the queries whose answers it states.
+
+`gap_report` runs the queries and returns a plain dict; `render` turns it into HTML
+(self-contained, printable, accessible: every data string escaped, tables with headers and
+captions, no meaning carried by colour alone), Markdown, CSV (one row per gap item, through
+the shared CSV writer) or JSON.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import html
 import json
+import re
 from pathlib import Path
 
-from .queries import QueryError, run_query, to_csv, to_markdown
+from .queries import QueryError, get_query, run_query, to_csv, to_markdown
+
+try:  # the shared neutraliser of spreadsheet formulas (queries.py)
+    from .queries import safe_cell
+except ImportError:  # pragma: no cover - until the shared writer has it
+    def safe_cell(value) -> str:
+        text = "" if value is None else str(value)
+        return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 FORMATS = ("html", "md", "csv", "json")
 
-# (query, title, what it means). Order = order in the report.
+# (query, title, what it means and how it is known). Order = order in the report.
 SECTIONS = (
     ("outcomes-without-actions", "Shared outcomes with no new action",
-     "No Appendix B new action names these outcomes. 'commitments' counts the current activity "
-     "(Appendix A) under them: 0 means nothing at all in the delivery plan."),
+     "No Appendix B new action names these outcomes in its Shared Outcome column. "
+     "'Commitments under it' counts the current activity (Appendix A) under the outcome's "
+     "priorities: 0 means nothing at all in the Delivery Plan."),
     ("priorities-without-commitments", "Priorities with no commitment",
-     "No directorate recorded an Appendix A commitment under these priorities (new actions name "
-     "outcomes, not priorities)."),
+     "No directorate recorded an Appendix A commitment under these priorities. (New actions "
+     "name outcomes, not priorities, so they cannot count here.)"),
     ("enablers-without-actions", "Enablers with no new action",
      "No Appendix B new action sits under these cross-cutting enablers."),
     ("thin-coverage", "Thin coverage",
-     "Outcomes, priorities, enablers and directorates with some, but at most {threshold}, commitments "
-     "and actions behind them, fewest first. 'covered_by' lists what there is."),
-    ("indicators-without-actions", "Strategy indicators nothing works towards",
-     "No directorate tracks these indicators in its logframe, and no new action names the indicator's "
-     "outcome with the indicator's topic (or a narrower one)."),
+     "Outcomes, priorities, enablers and directorates with some, but at most {threshold}, "
+     "commitments and new actions behind them, fewest first, each commitment or action counted "
+     "once. 'Covered by' names what there is."),
+    ("indicators-not-in-logframes", "Strategy indicators that no directorate's logframe tracks",
+     "A fact of the Delivery Plan: no directorate's 'Measures within the Logframe' table tracks "
+     "these indicators of the Strategy. Beside each, how many commitments under its outcome and "
+     "how many new actions naming its outcome share a topic with it. The tables link no "
+     "commitment or action to an indicator directly, so a shared topic is the only link there "
+     "is: it suggests, it does not show, that the work bears on the indicator."),
+    ("indicators-without-actions", "Strategy indicators linked to nothing in the Delivery Plan, by logframe or by shared topic",
+     "No logframe tracks these indicators, and no commitment or new action under their outcome "
+     "shares a topic with them (the indicator's topic or a narrower one)."),
     ("directorates-without-actions", "Directorates with no new action",
-     "These directorates own no Appendix B new action ('commitments' counts their Appendix A rows)."),
-    ("incomplete-actions", "Actions missing a measure, a lead or a readable date",
-     "'missing' says what is absent; the timescale is shown as written."),
-    ("overdue-actions", "Actions past their due date with no recorded progress",
-     "Due before {as_of} and no progress recorded in actions.csv."),
+     "These directorates own no Appendix B new action. 'Commitments made' counts their Appendix A "
+     "rows."),
+    ("incomplete-actions", "New actions missing a measure, a lead or a due date",
+     "'Missing' says what is absent. A missing due date is either a timescale of 'Ongoing' "
+     "(continuing work, which has no end date by its nature: 'Ongoing' = yes) or a timescale "
+     "with no end date in it, such as a duration with no start, a start date or a condition "
+     "(shown as written)."),
+    ("overdue-actions", "New actions past their due date",
+     "Due before {as_of}. A date passed is not a failure: read it with 'Progress recorded'. "
+     "{progress_note}"),
     ("commitments-without-mechanisms", "Commitments with no plan, service or programme named",
-     "The 'delivered through' cell of these Appendix A rows names no delivery mechanism."),
+     "The 'delivered through' cell of these Appendix A rows names no plan, strategy, service, "
+     "programme or partnership."),
 )
-EVIDENCE = ("source", "pages", "lines", "page", "line")
-HIDDEN = EVIDENCE + ("directorate_id",)
+# The node each row is about: the column that holds its code (or name) and its kind.
 ID_COLUMN = {"outcomes-without-actions": "outcome", "priorities-without-commitments": "priority",
              "enablers-without-actions": "enabler", "thin-coverage": "code",
-             "indicators-without-actions": "indicator", "directorates-without-actions": "directorate_id",
-             "incomplete-actions": "action", "overdue-actions": "action",
-             "commitments-without-mechanisms": "commitment"}
+             "indicators-not-in-logframes": "indicator", "indicators-without-actions": "indicator",
+             "directorates-without-actions": "directorate", "incomplete-actions": "action",
+             "overdue-actions": "action", "commitments-without-mechanisms": "commitment"}
+KIND = {"outcomes-without-actions": "outcome", "priorities-without-commitments": "priority",
+        "enablers-without-actions": "enabler", "indicators-not-in-logframes": "indicator",
+        "indicators-without-actions": "indicator", "directorates-without-actions": "directorate",
+        "incomplete-actions": "action", "overdue-actions": "action",
+        "commitments-without-mechanisms": "commitment"}
+EVIDENCE = ("source", "source_iri", "pages", "lines")
+OTHER_QUERIES = ("graph-counts", "outcome-coverage", "directorate-outcome-matrix", "directorate-totals",
+                 "progress-recorded", "source-documents")
 
 
-def _evidence(row: dict) -> str:
-    """Where the item is stated: 'delivery-plan p. 101' or 'strategy line 512'."""
-    source = row.get("source") or ""
-    pages = row.get("pages") if "pages" in row else row.get("page")
-    lines = row.get("lines") if "lines" in row else row.get("line")
+# --- reading the queries --------------------------------------------------------------
+
+def _titles(name: str, queries_dir=None) -> dict[str, str]:
+    """{variable: column title} of a canned query (its `#+ columns:` block)."""
+    q = get_query(name, queries_dir)
+    cols = getattr(q, "columns", None) or q.extra.get("columns") or {}
+    if not cols:
+        cols = {v: v.replace("_", " ").capitalize() for v in q.variables if not v.endswith("_iri")}
+    return {str(k): str(v) for k, v in cols.items()}
+
+
+def _doc_id(row: dict) -> str:
+    iri = row.get("source_iri") or ""
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _doc_name(doc_id: str) -> str:
+    """The short name a report cites a document by: its id in words ('delivery-plan' ->
+    'Delivery plan'); the Sources table gives each short name's full title."""
+    words = doc_id.replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _evidence(row: dict, kind: str) -> str:
+    """Where the item is stated, as an officer finds it in the printed document: 'Delivery
+    plan p. 101'. The Strategy has no page numbers: its items are located by the outcome
+    section they sit in (or its enablers section)."""
+    doc = _doc_name(_doc_id(row)) or (row.get("source") or "")
+    pages = row.get("pages") or ""
     if pages:
-        return f"{source} p. {pages}".strip()
-    if lines:
-        return f"{source} line {lines}".strip()
-    return source
+        return f"{doc} p. {pages}" if ";" not in pages else f"{doc} pp. {pages}"
+    outcome = row.get("outcome") if kind in ("outcome", "priority", "indicator") else None
+    if outcome:
+        name = row.get("outcome_name") or (row.get("label") if kind == "outcome" else "") or ""
+        where = f"section of {outcome} {name}".strip()
+        return f"{doc} (no page numbers), {where}"
+    if kind == "enabler":
+        return f"{doc} (no page numbers), enablers section"
+    return f"{doc} (no page number recorded)"
 
 
-def _label(row: dict) -> str:
-    return row.get("label") or row.get("title") or row.get("directorate") or ""
+def _kind(section: str, row: dict) -> str:
+    return row.get("kind") or KIND.get(section, "")
+
+
+def _node_codes(section: str, row: dict) -> list[str]:
+    codes = [row.get(ID_COLUMN[section]) or ""]
+    for part in (row.get("covered_by") or "").split("; "):
+        m = re.search(r"\(([^()]+)\)\s*$", part)
+        if m:
+            codes.append(m.group(1))
+    return codes
 
 
 def gap_report(graph=None, *, as_of: _dt.date | str | None = None, threshold: int = 2,
-               graph_path: Path | None = None, queries_dir: Path | None = None) -> dict:
-    """Run the gap queries and return the report as a dict (see `render`)."""
+               graph_path: Path | None = None, queries_dir: Path | None = None,
+               endpoint: str | None = None, endpoint_graph: str | None = None) -> dict:
+    """Run the gap queries (on `graph`, the graph file, or a SPARQL endpoint) and return the
+    report as a dict (see `render`)."""
     as_of = _dt.date.fromisoformat(str(as_of)) if as_of else _dt.date.today()
     if int(threshold) < 0:
         raise QueryError(f"the thin-coverage threshold must be 0 or more, not {threshold}")
     params = {"thin-coverage": {"threshold": int(threshold)}, "overdue-actions": {"as_of": as_of.isoformat()}}
 
     def ask(name, **kw):
-        return run_query(name, graph=graph, graph_path=graph_path, queries_dir=queries_dir, **kw)
+        return run_query(name, graph=graph, graph_path=graph_path, queries_dir=queries_dir,
+                         endpoint=endpoint, endpoint_graph=endpoint_graph, **kw)
 
+    progress = (ask("progress-recorded") or [{}])[0]
+    progress = {k: int(progress.get(k) or 0) for k in ("actions", "with_progress_note", "with_return")}
+    nothing_recorded = progress["with_progress_note"] == 0 and progress["with_return"] == 0
+    progress_note = ("No progress has been recorded for any action yet, so whether these actions "
+                     "were done is not recorded." if nothing_recorded else "")
     sections = []
     for name, title, explain in SECTIONS:
         rows = ask(name, **params.get(name, {}))
         for row in rows:
-            nodes = [row.get(ID_COLUMN[name]) or ""]
-            nodes += [n for n in (row.get("covered_by") or "").split("; ") if n]
-            row["nodes"] = nodes
-            row["evidence"] = _evidence(row)
+            row["nodes"] = _node_codes(name, row)
+            row["evidence"] = _evidence(row, _kind(name, row))
         sections.append({"query": name, "title": title,
-                         "explanation": explain.format(threshold=threshold, as_of=as_of.isoformat()),
-                         "rows": rows})
+                         "explanation": explain.format(threshold=threshold, as_of=as_of.isoformat(),
+                                                       progress_note=progress_note).strip(),
+                         "columns": _titles(name, queries_dir), "rows": rows})
     counts = {r["kind"]: int(r["count"]) for r in ask("graph-counts")}
-    coverage = ask("outcome-coverage")
+    outcomes = {r["outcome"]: r["label"] for r in ask("outcome-coverage")}
     matrix = ask("directorate-outcome-matrix")
-    report = {"title": "Gap analysis: where the strategy has no KCC action behind it",
+    totals = ask("directorate-totals")
+    report = {"title": "Gap analysis: where the Strategy has no KCC commitment or action behind it",
               "as_of": as_of.isoformat(), "threshold": int(threshold), "counts": counts,
-              "strategy_indicators": sum(int(r["indicators"]) for r in coverage),
-              "sections": sections, "heatmap": _heatmap(matrix),
+              "outcomes": outcomes, "progress": progress,
+              "sections": sections, "heatmap": _heatmap(matrix, totals, outcomes),
               "sources": ask("source-documents")}
-    report["summary"] = summary(report)
+    report["summary_sentences"] = summary_sentences(report)
+    report["summary"] = " ".join(s["text"] for s in report["summary_sentences"])
     return report
 
 
-def _heatmap(matrix: list[dict]) -> dict:
+def _heatmap(matrix: list[dict], totals: list[dict], outcomes: dict[str, str]) -> dict:
     directorates = list(dict.fromkeys(r["directorate"] for r in matrix))
-    outcomes = sorted({r["outcome"] for r in matrix})
+    codes = sorted({r["outcome"] for r in matrix})
     cells = {(r["directorate"], r["outcome"]): (int(r["commitments"]), int(r["actions"])) for r in matrix}
-    return {"directorates": directorates, "outcomes": outcomes,
-            "cells": [[list(cells.get((d, o), (0, 0))) for o in outcomes] for d in directorates]}
+    by_name = {r["directorate"]: r for r in totals}
+    return {"directorates": directorates, "outcomes": codes,
+            "outcome_names": [outcomes.get(o, "") for o in codes],
+            "cells": [[list(cells.get((d, o), (0, 0))) for o in codes] for d in directorates],
+            "totals": [[int(by_name.get(d, {}).get("commitments") or 0), int(by_name.get(d, {}).get("actions") or 0)]
+                       for d in directorates]}
 
+
+# --- the summary ------------------------------------------------------------------------
 
 def _section(report: dict, name: str) -> list[dict]:
     return next(s["rows"] for s in report["sections"] if s["query"] == name)
 
 
-def _names(rows, column, limit=6) -> str:
-    names = [str(r.get(column) or "") for r in rows]
-    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+def _names(rows, code_column, name_column="label", limit=6) -> str:
+    names = []
+    for r in rows:
+        code, name = str(r.get(code_column) or ""), str(r.get(name_column) or "")
+        names.append(f"{code} {name}".strip() if code != name else name)
+    shown = "; ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _n(count: int, word: str, plural: str | None = None) -> str:
@@ -126,61 +217,148 @@ def _has(count: int) -> str:
     return "has" if count == 1 else "have"
 
 
-def summary(report: dict) -> str:
-    """A short paragraph an officer can paste into a committee paper."""
-    c, as_of = report["counts"], _dt.date.fromisoformat(report["as_of"])
-    date = f"{as_of.day} {as_of:%B %Y}"
+def _day(iso: str) -> str:
+    d = _dt.date.fromisoformat(iso)
+    return f"{d.day} {d:%B %Y}"
+
+
+def summary_sentences(report: dict) -> list[dict]:
+    """The summary, sentence by sentence, each with the canned queries it states."""
+    c, date = report["counts"], _day(report["as_of"])
+    out = []
+
+    def say(text, *queries):
+        out.append({"text": text, "queries": list(queries)})
+
+    say(f"As at {date}, the Delivery Plan records {_n(c.get('commitment', 0), 'commitment')} (Appendix A) and "
+        f"{_n(c.get('action', 0), 'new action')} (Appendix B) from {_n(c.get('directorate', 0), 'directorate')}, "
+        f"against the Strategy's {_n(c.get('shared outcome', 0), 'shared outcome')}, "
+        f"{_n(c.get('priority', 0), 'priority', 'priorities')} and {_n(c.get('enabler', 0), 'enabler')}.",
+        "graph-counts")
     no_action = _section(report, "outcomes-without-actions")
-    nothing = [r for r in no_action if str(r.get("commitments")) == "0"]
-    priorities = _section(report, "priorities-without-commitments")
-    enablers = _section(report, "enablers-without-actions")
-    thin = _section(report, "thin-coverage")
-    indicators = _section(report, "indicators-without-actions")
-    directorates = _section(report, "directorates-without-actions")
-    incomplete = _section(report, "incomplete-actions")
-    overdue = _section(report, "overdue-actions")
-    parts = [f"As at {date}, the delivery plan records {_n(c.get('commitment', 0), 'commitment')} and "
-             f"{_n(c.get('action', 0), 'new action')} across {_n(c.get('directorate', 0), 'directorate')}, "
-             f"against the strategy's {_n(c.get('shared outcome', 0), 'shared outcome')}, "
-             f"{_n(c.get('priority', 0), 'priority', 'priorities')} and {_n(c.get('enabler', 0), 'enabler')}."]
     if no_action:
+        nothing = [r for r in no_action if str(r.get("commitments")) == "0"]
         extra = (" and no commitment either" if len(nothing) == len(no_action) else
                  f" ({len(nothing)} of them no commitment either)" if nothing else "")
-        parts.append(f"{_n(len(no_action), 'outcome')} ({_names(no_action, 'outcome')}) "
-                     f"{_has(len(no_action))} no new action{extra}.")
+        say(f"{_n(len(no_action), 'shared outcome')} ({_names(no_action, 'outcome')}) "
+            f"{_has(len(no_action))} no new action{extra}.", "outcomes-without-actions")
     else:
-        parts.append("Every shared outcome has at least one new action.")
-    gaps = []
+        say("Every shared outcome is named by at least one new action.", "outcomes-without-actions")
+    priorities = _section(report, "priorities-without-commitments")
     if priorities:
-        gaps.append(f"{len(priorities)} of {c.get('priority', 0)} priorities {_has(len(priorities))} no commitment "
-                    f"({_names(priorities, 'priority')})")
+        say(f"{len(priorities)} of the {c.get('priority', 0)} priorities {_has(len(priorities))} no commitment "
+            f"({_names(priorities, 'priority')}).", "priorities-without-commitments")
+    else:
+        say("Every priority has at least one commitment.", "priorities-without-commitments")
+    enablers = _section(report, "enablers-without-actions")
     if enablers:
-        gaps.append(f"{len(enablers)} of {c.get('enabler', 0)} enablers {_has(len(enablers))} no new action "
-                    f"({_names(enablers, 'enabler')})")
+        say(f"{len(enablers)} of the {c.get('enabler', 0)} enablers {_has(len(enablers))} no new action under "
+            f"{'it' if len(enablers) == 1 else 'them'} ({_names(enablers, 'enabler')}).", "enablers-without-actions")
+    thin = _section(report, "thin-coverage")
     if thin:
-        gaps.append(f"{_n(len(thin), 'item')} {_has(len(thin))} thin coverage "
-                    f"({report['threshold']} or fewer commitments and actions)")
-    if gaps:
-        text = "; ".join(gaps)
-        parts.append(text[0].upper() + text[1:] + ".")
-    if indicators:
-        parts.append(f"{len(indicators)} of {report['strategy_indicators']} indicators under a shared outcome {_has(len(indicators))} no "
-                     f"action or logframe measure working towards them ({_names(indicators, 'indicator')}).")
+        items = "; ".join(f"{r['kind']} {r['label'] if r['kind'] == 'directorate' else r['code'] + ' ' + r['label']}"
+                          f" ({_thin_count(r)})" for r in thin[:6])
+        more = f" and {len(thin) - 6} more" if len(thin) > 6 else ""
+        say(f"{_n(len(thin), 'item')} {_has(len(thin))} {report['threshold']} or fewer commitments and new actions "
+            f"behind {'it' if len(thin) == 1 else 'them'}: {items}{more}.", "thin-coverage")
+    untracked = _section(report, "indicators-not-in-logframes")
+    if untracked:
+        defined = [r for r in untracked if r.get("status") != "to be developed"]
+        later = [r for r in untracked if r.get("status") == "to be developed"]
+        parts = []
+        if defined:
+            parts.append(f"{len(defined)} defined {'one' if len(defined) == 1 else 'ones'} "
+                         f"({_names(defined, 'indicator', limit=3)})")
+        if later:
+            parts.append(f"{_n(len(later), 'measure')} that partners are still to develop "
+                         f"({_names(later, 'indicator', limit=3)})")
+        say(f"No directorate's logframe tracks {len(untracked)} of the Strategy's indicators: {' and '.join(parts)}.",
+            "indicators-not-in-logframes")
+    else:
+        say("Every indicator of the Strategy is tracked in at least one directorate's logframe.",
+            "indicators-not-in-logframes")
+    unlinked = _section(report, "indicators-without-actions")
+    if unlinked:
+        say(f"{_n(len(unlinked), 'indicator')} of the Strategy {_has(len(unlinked))} nothing in the Delivery Plan "
+            f"linked to {'it' if len(unlinked) == 1 else 'them'}: no logframe tracks "
+            f"{'it' if len(unlinked) == 1 else 'them'}, and no commitment or new action under "
+            f"{'its' if len(unlinked) == 1 else 'their'} outcome shares a topic with "
+            f"{'it' if len(unlinked) == 1 else 'them'} ({_names(unlinked, 'indicator')}).",
+            "indicators-without-actions")
+    elif untracked:
+        say("Each of those is linked to the Delivery Plan only by shared topic: it shares a topic with at least "
+            "one commitment or new action under its outcome. The tables hold no more direct link, and a shared "
+            "topic does not show that the work bears on the indicator.",
+            "indicators-without-actions", "indicators-not-in-logframes")
+    directorates = _section(report, "directorates-without-actions")
     if directorates:
-        parts.append(f"{_n(len(directorates), 'directorate')} ({_names(directorates, 'directorate')}) "
-                     f"{_has(len(directorates))} no new action.")
-    if incomplete or overdue:
-        parts.append(f"{_n(len(incomplete), 'action')} {'lacks' if len(incomplete) == 1 else 'lack'} a measure, "
-                     f"lead or readable date, and {_n(len(overdue), 'action')} "
-                     f"{'is' if len(overdue) == 1 else 'are'} past due with no recorded progress.")
-    return " ".join(parts)
+        made = "; ".join(f"{r['directorate']} ({_n(int(r.get('commitments') or 0), 'commitment')})"
+                         for r in directorates)
+        say(f"{_n(len(directorates), 'directorate')} {'owns' if len(directorates) == 1 else 'own'} no new action: "
+            f"{made}.", "directorates-without-actions")
+    incomplete = _section(report, "incomplete-actions")
+    no_measure = [r for r in incomplete if "measure" in (r.get("missing") or "")]
+    no_lead = [r for r in incomplete if "lead" in (r.get("missing") or "")]
+    no_date = [r for r in incomplete if "due date" in (r.get("missing") or "")]
+    ongoing = [r for r in no_date if r.get("ongoing") == "yes"]
+    others = [r for r in no_date if r.get("ongoing") != "yes"]
+    if no_measure or no_lead:
+        parts = []
+        if no_measure:
+            parts.append(f"{_n(len(no_measure), 'new action')} {_has(len(no_measure))} no measure "
+                         f"({_names(no_measure, 'action', 'title', limit=4)})")
+        if no_lead:
+            parts.append(f"{_n(len(no_lead), 'new action')} {_has(len(no_lead))} no lead "
+                         f"({_names(no_lead, 'action', 'title', limit=4)})")
+        text = "; ".join(parts)
+        say(text[0].upper() + text[1:] + ".", "incomplete-actions")
+    if no_date:
+        examples = list(dict.fromkeys(f'"{r["timescale"]}"' for r in others if r.get("timescale")))[:3]
+        detail = []
+        if ongoing:
+            detail.append(f'{len(ongoing)} {"is" if len(ongoing) == 1 else "are"} "Ongoing"')
+        if others:
+            detail.append(f"{len(others)} {_has(len(others))} a timescale with no end date in it"
+                          + (f" (such as {', '.join(examples)})" if examples else ""))
+        say(f"{_n(len(no_date), 'new action')} {_has(len(no_date))} no due date: {' and '.join(detail)}.",
+            "incomplete-actions")
+    overdue = _section(report, "overdue-actions")
+    progress = report["progress"]
+    if progress["with_progress_note"] == 0 and progress["with_return"] == 0:
+        say("No progress has been recorded for any action yet.", "progress-recorded")
+        if overdue:
+            say(f"{_n(len(overdue), 'new action')} had a due date before {date}; whether "
+                f"{'it was' if len(overdue) == 1 else 'they were'} done is not recorded.", "overdue-actions")
+    elif overdue:
+        reported = [r for r in overdue if r.get("progress")]
+        say(f"{_n(len(overdue), 'new action')} had a due date before {date}; {len(reported)} of them "
+            f"{_has(len(reported))} progress recorded.", "overdue-actions", "progress-recorded")
+    else:
+        say(f"No new action had a due date before {date}.", "overdue-actions")
+    unnamed = _section(report, "commitments-without-mechanisms")
+    if unnamed:
+        say(f"{_n(len(unnamed), 'commitment')} {'names' if len(unnamed) == 1 else 'name'} no plan, service or "
+            f"programme that delivers {'it' if len(unnamed) == 1 else 'them'}.", "commitments-without-mechanisms")
+    return out
 
 
-# --- rendering -------------------------------------------------------------------------
+def _thin_count(row: dict) -> str:
+    c, a = int(row.get("commitments") or 0), int(row.get("actions") or 0)
+    parts = ([_n(c, "commitment")] if c else []) + ([_n(a, "new action")] if a else [])
+    return " and ".join(parts)
 
-def _columns(section: dict) -> list[str]:
-    rows = section["rows"]
-    return [c for c in rows[0] if c not in HIDDEN + ("nodes", "evidence")] if rows else []
+
+def footnotes(report: dict) -> list[str]:
+    """The canned queries the summary states, numbered in order of first use."""
+    return list(dict.fromkeys(q for s in report["summary_sentences"] for q in s["queries"]))
+
+
+# --- rendering --------------------------------------------------------------------------
+
+def _display(section: dict) -> list[tuple[str, str]]:
+    """(variable, title) of the columns a section's table shows: the query's columns, the
+    provenance ones replaced by one 'Where it is stated' column."""
+    return [(v, t) for v, t in section["columns"].items() if v not in EVIDENCE] + [("evidence", "Where it is stated")]
 
 
 def _color(level: float) -> str:
@@ -189,46 +367,51 @@ def _color(level: float) -> str:
     return "#%02x%02x%02x" % tuple(round(a + (b - a) * level) for a, b in zip(lo, hi))
 
 
-def heatmap_svg(heat: dict) -> str:
-    """The directorate x outcome matrix as an inline SVG (no external reference)."""
+HEAT_CAPTION = ("Commitments / new actions per directorate and shared outcome. A commitment sits under one "
+                "outcome; a new action that names several outcomes is counted once in each of their columns, "
+                "so a row's cells can add up to more than the directorate's total. The Total column counts "
+                "each commitment and each new action once. Darker shading = more; a dash = none.")
+
+
+def heatmap_html(heat: dict) -> str:
+    """The directorate x outcome matrix as an HTML table (numbers in every cell; shading only
+    repeats them), with a caption that states the counting rule."""
     e = html.escape
-    ds, os_, cells = heat["directorates"], heat["outcomes"], heat["cells"]
-    left = min(max([len(d) for d in ds] + [10]) * 7 + 16, 380)
-    cw, ch, top = 84, 30, 34
-    width, height = left + cw * len(os_) + 8, top + ch * len(ds) + 28
-    peak = max([sum(c) for row in cells for c in row] + [1])
-    out = [f'<svg class="heatmap" role="img" aria-label="Commitments and new actions per directorate and outcome" '
-           f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">']
-    for j, o in enumerate(os_):
-        out.append(f'<text x="{left + cw * j + cw / 2}" y="{top - 12}" text-anchor="middle" font-weight="bold">{e(o)}</text>')
-    for i, d in enumerate(ds):
-        y = top + ch * i
-        out.append(f'<text x="{left - 8}" y="{y + ch / 2 + 4}" text-anchor="end">{e(d)}</text>')
-        for j, o in enumerate(os_):
-            commitments, actions = cells[i][j]
-            total = commitments + actions
-            fill = "#fde0dd" if total == 0 else _color(0.15 + 0.85 * total / peak)
-            ink = "#ffffff" if total and total / peak > 0.5 else "#222222"
-            x = left + cw * j
-            out.append(f'<g><title>{e(d)} / {e(o)}: {commitments} commitments, {actions} new actions</title>'
-                       f'<rect x="{x}" y="{y}" width="{cw - 2}" height="{ch - 2}" fill="{fill}"/>'
-                       f'<text x="{x + cw / 2 - 1}" y="{y + ch / 2 + 4}" text-anchor="middle" fill="{ink}">'
-                       f'{commitments} / {actions}</text></g>')
-    out.append(f'<text x="{left}" y="{height - 8}" fill="#444">Each cell: commitments / new actions. '
-               f'Darker = more; pink = none.</text>')
-    out.append("</svg>")
+    cells, peak = heat["cells"], max([sum(c) for row in heat["cells"] for c in row] + [1])
+    out = ['<table class="heat">', f"<caption>{e(HEAT_CAPTION)}</caption>",
+           '<thead><tr><th scope="col">Directorate</th>']
+    for code, name in zip(heat["outcomes"], heat["outcome_names"]):
+        out.append(f'<th scope="col"><abbr title="{e(name)}">{e(code)}</abbr><br>'
+                   f'<span class="oname">{e(name)}</span></th>')
+    out.append('<th scope="col">Total (each counted once)</th></tr></thead><tbody>')
+    for d, row, total in zip(heat["directorates"], cells, heat["totals"]):
+        out.append(f'<tr><th scope="row">{e(d)}</th>')
+        for code, (commitments, actions) in zip(heat["outcomes"], row):
+            n = commitments + actions
+            fill = _color(0.1 + 0.9 * n / peak) if n else "#ffffff"
+            ink = "#ffffff" if n and n / peak > 0.5 else "#222222"
+            label = f"{commitments} commitments, {actions} new actions for {code}"
+            text = f"{commitments} / {actions}" if n else "–"
+            out.append(f'<td class="num" style="background:{fill};color:{ink}" aria-label="{e(d)}: {e(label)}">'
+                       f'{e(text)}</td>')
+        out.append(f'<td class="num total">{total[0]} / {total[1]}</td></tr>')
+    out.append("</tbody></table>")
     return "\n".join(out)
 
 
 CSS = """
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+body { font-family: system-ui, sans-serif; max-width: 64rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
-p.summary { font-size: 1.05rem; background: #f4f6f8; padding: .8rem 1rem; border-left: 4px solid #08306b; }
+div.summary { background: #f4f6f8; padding: .4rem 1rem; border-left: 4px solid #08306b; }
+div.summary p { font-size: 1.05rem; margin: .5rem 0; }
 table { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .5rem 0; }
-th, td { border: 1px solid #ccc; padding: .25rem .4rem; text-align: left; vertical-align: top; }
-th { background: #eef1f4; } p.none { color: #2b7a2b; } p.meta, p.query { color: #555; font-size: .85rem; }
-code { font-size: .85rem; } td.nw { white-space: nowrap; }
-@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } tr, svg { break-inside: avoid; }
+caption { caption-side: top; text-align: left; color: #444; font-size: .85rem; padding: .3rem 0; }
+th, td { border: 1px solid #999; padding: .25rem .4rem; text-align: left; vertical-align: top; }
+th { background: #eef1f4; } td.num { text-align: center; white-space: nowrap; } td.total { font-weight: bold; }
+span.oname { font-weight: normal; font-size: .75rem; } p.none { font-weight: bold; }
+p.meta, p.query, ol.notes { color: #444; font-size: .85rem; } code { font-size: .85rem; } td.nw { white-space: nowrap; }
+@media print { body { margin: 0; max-width: none; font-size: 10pt; } h2 { break-after: avoid; }
+  tr { break-inside: avoid; } thead { display: table-header-group; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
 """
 
@@ -240,74 +423,120 @@ def _td(value, nowrap: bool = False) -> str:
 
 def to_html(report: dict) -> str:
     e = html.escape
+    notes = footnotes(report)
+    number = {q: i + 1 for i, q in enumerate(notes)}
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{e(report['title'])}</title>", f"<style>{CSS}</style></head><body>",
-           f"<h1>{e(report['title'])}</h1>", f'<p class="summary">{e(report["summary"])}</p>',
-           f'<p class="meta">As at {e(report["as_of"])}; thin coverage = {report["threshold"]} or fewer '
-           f"commitments and actions. Every table below is the answer of a canned query "
-           f"(<code>icsgraph query NAME</code>).</p>",
-           "<h2>Directorates and shared outcomes</h2>", heatmap_svg(report["heatmap"])]
+           f"<h1>{e(report['title'])}</h1>", '<div class="summary">']
+    for s in report["summary_sentences"]:
+        refs = ",".join(f'<a href="#note-{number[q]}">{number[q]}</a>' for q in s["queries"])
+        out.append(f"<p>{e(s['text'])}<sup>{refs}</sup></p>")
+    out.append("</div>")
+    out.append(f'<p class="meta">As at {e(report["as_of"])}; thin coverage = {report["threshold"]} or fewer '
+               "commitments and new actions. Every figure and table below is the answer of a canned question "
+               "(<code>icsgraph query NAME</code>), named in the notes and under each table.</p>")
+    out += ["<h2>Directorates and shared outcomes</h2>", heatmap_html(report["heatmap"]),
+            '<p class="query">Questions: <code>directorate-outcome-matrix</code> (cells), '
+            "<code>directorate-totals</code> (Total column).</p>"]
     for s in report["sections"]:
         out.append(f"<h2>{e(s['title'])} ({len(s['rows'])})</h2>")
         out.append(f"<p>{e(s['explanation'])}</p>")
         if not s["rows"]:
             out.append('<p class="none">None.</p>')
         else:
-            cols = _columns(s)
-            out.append("<table><thead><tr>" + "".join(f"<th>{e(c)}</th>" for c in cols) +
-                       "<th>source</th></tr></thead><tbody>")
-            nowrap = {ID_COLUMN[s["query"]], "outcome", "due"}
+            cols = _display(s)
+            out.append(f"<table><caption>{e(s['title'])}: {_n(len(s['rows']), 'row')}</caption><thead><tr>" +
+                       "".join(f'<th scope="col">{e(t)}</th>' for _, t in cols) + "</tr></thead><tbody>")
+            nowrap = {ID_COLUMN[s["query"]], "outcome", "due", "evidence"}
             for r in s["rows"]:
-                cells = [_td(r.get(c), c in nowrap) for c in cols] + [_td(r["evidence"], True)]
-                out.append("<tr>" + "".join(cells) + "</tr>")
+                out.append("<tr>" + "".join(_td(r.get(v), v in nowrap) for v, _ in cols) + "</tr>")
             out.append("</tbody></table>")
-        out.append(f'<p class="query">Query: <code>{e(s["query"])}</code></p>')
-    out.append("<h2>Sources</h2><table><thead><tr><th>source</th><th>document</th><th>date</th>"
-               "<th>file</th></tr></thead><tbody>")
+        out.append(f'<p class="query">Question: <code>icsgraph query {e(s["query"])}</code></p>')
+    out.append("<h2>Sources</h2><table><caption>The documents cited, by the short name the tables use"
+               "</caption><thead><tr><th scope=\"col\">Short name</th><th scope=\"col\">Document</th>"
+               "<th scope=\"col\">Date</th><th scope=\"col\">File</th></tr></thead><tbody>")
     for d in report["sources"]:
-        out.append("<tr>" + "".join(_td(d.get(c)) for c in ("source", "title", "date", "file")) + "</tr>")
-    out.append("</tbody></table><p class=\"meta\">Pages are the printed pages of the committee pack; "
-               "lines are lines of the text file (the Strategy has no page numbers).</p></body></html>")
+        out.append("<tr>" + _td(_doc_name(str(d.get("source") or ""))) +
+                   "".join(_td(d.get(c)) for c in ("title", "date", "file")) + "</tr>")
+    out.append("</tbody></table>")
+    out.append(f'<p class="meta">{e(SOURCES_NOTE)}</p>')
+    out.append('<h2>Notes: the questions behind the figures</h2><ol class="notes">')
+    for q in notes:
+        out.append(f'<li id="note-{number[q]}"><code>icsgraph query {e(q)}</code></li>')
+    out.append("</ol></body></html>")
     return "\n".join(out) + "\n"
+
+
+SOURCES_NOTE = ("Page numbers are the printed page numbers of the document (for the Delivery Plan, the pages of "
+                "the committee pack). The Strategy has no page numbers: its items are located by the section "
+                "of the shared outcome they sit in, or its enablers section. The JSON form of this report also "
+                "gives the line of the text file under data/sources/.")
 
 
 def to_md(report: dict) -> str:
     heat = report["heatmap"]
-    out = [f"# {report['title']}", "", report["summary"], "",
-           f"As at {report['as_of']}; thin coverage = {report['threshold']} or fewer commitments and actions.", "",
-           "## Directorates and shared outcomes (commitments / new actions)", ""]
-    rows = [{"directorate": d, **{o: f"{c[0]} / {c[1]}" for o, c in zip(heat["outcomes"], cells)}}
-            for d, cells in zip(heat["directorates"], heat["cells"])]
-    out.append(to_markdown(rows, ["directorate", *heat["outcomes"]]))
+    notes = footnotes(report)
+    number = {q: i + 1 for i, q in enumerate(notes)}
+    out = [f"# {report['title']}", ""]
+    for s in report["summary_sentences"]:
+        out.append(s["text"] + "".join(f"[^{number[q]}]" for q in s["queries"]))
+        out.append("")
+    out += [f"As at {report['as_of']}; thin coverage = {report['threshold']} or fewer commitments and new actions.", "",
+            "## Directorates and shared outcomes", "", HEAT_CAPTION, ""]
+    rows = [{"directorate": d, **{o: f"{c[0]} / {c[1]}" for o, c in zip(heat["outcomes"], cells)},
+             "total": f"{t[0]} / {t[1]}"}
+            for d, cells, t in zip(heat["directorates"], heat["cells"], heat["totals"])]
+    out.append(_md_table(rows, [("directorate", "Directorate"), *[(o, o) for o in heat["outcomes"]],
+                                ("total", "Total (each counted once)")]))
+    out += ["Outcomes: " + "; ".join(f"{o} {n}" for o, n in zip(heat["outcomes"], heat["outcome_names"])) + ".", "",
+            "Questions: `directorate-outcome-matrix` (cells), `directorate-totals` (Total column).", ""]
     for s in report["sections"]:
         out += [f"## {s['title']} ({len(s['rows'])})", "", s["explanation"], ""]
         if s["rows"]:
-            cols = _columns(s)
-            out.append(to_markdown([{**r, "source": r["evidence"]} for r in s["rows"]], [*cols, "source"]))
+            cols = _display(s)
+            out.append(_md_table(s["rows"], cols))
         else:
             out += ["None.", ""]
-        out += [f"Query: `{s['query']}`", ""]
-    out += ["## Sources", "", to_markdown(report["sources"], ["source", "title", "date", "file"])]
-    return "\n".join(out)
+        out += [f"Question: `icsgraph query {s['query']}`", ""]
+    out += ["## Sources", "", _md_table([{**d, "short": _doc_name(str(d.get("source") or ""))} for d in report["sources"]],
+                                        [("short", "Short name"), ("title", "Document"), ("date", "Date"),
+                                         ("file", "File")]), SOURCES_NOTE, ""]
+    out += [f"[^{number[q]}]: `icsgraph query {q}`" for q in notes]
+    return "\n".join(out) + "\n"
 
 
-ITEM_COLUMNS = ["section", "code", "label", "detail", "nodes", "evidence"]
+def _md_table(rows, cols) -> str:
+    """A Markdown table with plain-word titles (works with either to_markdown signature)."""
+    keyed = [{t: r.get(v) for v, t in cols} for r in rows]
+    return to_markdown(keyed, [t for _, t in cols])
+
+
+ITEM_COLUMNS = ["Section", "Question", "Code", "Name", "Detail", "Related codes", "Where it is stated"]
 
 
 def items(report: dict) -> list[dict]:
     """One flat row per gap item (and per heat-map cell), for CSV."""
     out = []
     for s in report["sections"]:
+        name_col = next((v for v in ("label", "title", "directorate") if v in s["columns"]), None)
+        skip = set(EVIDENCE) | {"nodes", "evidence", ID_COLUMN[s["query"]], name_col}
         for r in s["rows"]:
-            skip = set(HIDDEN) | {"nodes", "evidence", "label", "title", ID_COLUMN[s["query"]]}
-            detail = "; ".join(f"{k}: {v}" for k, v in r.items() if k not in skip and v not in (None, ""))
-            out.append({"section": s["query"], "code": r["nodes"][0], "label": _label(r), "detail": detail,
-                        "nodes": " ".join(r["nodes"]), "evidence": r["evidence"]})
+            detail = "; ".join(f"{t}: {r[v]}" for v, t in s["columns"].items()
+                               if v not in skip and r.get(v) not in (None, ""))
+            out.append({"Section": s["title"], "Question": s["query"], "Code": r["nodes"][0],
+                        "Name": r.get(name_col) if name_col else "", "Detail": detail,
+                        "Related codes": "; ".join(r["nodes"][1:]), "Where it is stated": r["evidence"]})
     heat = report["heatmap"]
-    for d, cells in zip(heat["directorates"], heat["cells"]):
-        for o, (commitments, actions) in zip(heat["outcomes"], cells):
-            out.append({"section": "directorate-outcome-matrix", "code": o, "label": d,
-                        "detail": f"commitments: {commitments}; actions: {actions}", "nodes": "", "evidence": ""})
+    for d, cells, total in zip(heat["directorates"], heat["cells"], heat["totals"]):
+        for o, name, (commitments, actions) in zip(heat["outcomes"], heat["outcome_names"], cells):
+            out.append({"Section": "Directorates and shared outcomes", "Question": "directorate-outcome-matrix",
+                        "Code": o, "Name": d, "Detail": f"{name}: {commitments} commitments, {actions} new actions",
+                        "Related codes": "", "Where it is stated": ""})
+        out.append({"Section": "Directorates and shared outcomes", "Question": "directorate-totals",
+                    "Code": "", "Name": d,
+                    "Detail": f"total, each counted once: {total[0]} commitments, {total[1]} new actions",
+                    "Related codes": "", "Where it is stated": ""})
     return out
 
 
@@ -317,7 +546,8 @@ def render(report: dict, fmt: str) -> str:
     if fmt == "md":
         return to_md(report)
     if fmt == "csv":
-        return to_csv(items(report), ITEM_COLUMNS)
+        rows = [{k: safe_cell(v) for k, v in r.items()} for r in items(report)]
+        return to_csv(rows, ITEM_COLUMNS)
     if fmt == "json":
         return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
     raise QueryError(f"unknown report format '{fmt}' (one of {', '.join(FORMATS)})")
