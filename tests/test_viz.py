@@ -246,11 +246,12 @@ def test_focus_page_is_the_same_in_every_process(mini, tmp_path):
     script = ("import sys; from pathlib import Path; from icsgraph.build import build_graph; "
               "from icsgraph.viz import write_page; g = build_graph(Path(sys.argv[1]), Path(sys.argv[2])); "
               "write_page(g, Path(sys.argv[3]) / 'f.html', focus='Community Wardens', hops=2); "
-              "write_page(g, Path(sys.argv[3]) / 's.html', outcome='SO3')")
+              "write_page(g, Path(sys.argv[3]) / 's.html', outcome='SO3'); "
+              "write_page(g, Path(sys.argv[3]) / 'w.html')")
     for seed in ("1", "2", "3"):
         subprocess.run([sys.executable, "-c", script, str(MINI), str(ROOT / "ontology"), str(tmp_path / seed)],
                        check=True, env={**os.environ, "PYTHONHASHSEED": seed})
-    for name in ("f.html", "f.graphml", "s.html", "s.graphml"):
+    for name in ("f.html", "f.graphml", "s.html", "s.graphml", "w.html", "w.graphml"):
         first = (tmp_path / "1" / name).read_bytes()
         assert all((tmp_path / seed / name).read_bytes() == first for seed in ("2", "3")), name
 
@@ -696,4 +697,120 @@ def test_hostile_labels_render_as_text_and_run_nothing(browser, hostile, tmp_pat
     assert p.js("typeof window.pwned") == "undefined"
     assert p.js("document.querySelectorAll('img').length") == 0
     p.clean()  # no dialog, no request (an <img src=x> would have made one), no error
+    p.page.close()
+
+
+# --- from a remote store, monitoring status, the page's address ---------------------------
+
+@pytest.mark.parametrize("server", ["oxigraph_server", "virtuoso_server"])
+def test_page_from_an_endpoint_is_the_local_page(server, request, mini, tmp_path):
+    """viz --endpoint draws the graph a store holds: the page is byte for byte the local one."""
+    from servers import unique_graph
+    from icsgraph.endpoint import publish
+    from icsgraph.viz import load_remote_graph
+    store = request.getfixturevalue(server)
+    ttl = tmp_path / "graph.ttl"
+    mini.serialize(ttl, format="turtle")
+    graph = unique_graph("viz")
+    publish(ttl, store.store_url, graph)
+    local = write_page(mini, tmp_path / "local" / "network.html")
+    remote = write_page(load_remote_graph(store.query_url, graph, page_size=700), tmp_path / "remote" / "network.html")
+    assert (remote["nodes"], remote["edges"]) == (local["nodes"], local["edges"]) == (39, 66)
+    assert Path(remote["page"]).read_bytes() == Path(local["page"]).read_bytes()
+    assert Path(remote["graphml"]).read_bytes() == Path(local["graphml"]).read_bytes()
+
+
+def test_cli_viz_endpoint(oxigraph_server, project, tmp_path):
+    from servers import unique_graph
+    from icsgraph.endpoint import publish
+    assert run_cli("build", "--project", project)[0] == 0
+    graph = unique_graph("viz-cli")
+    publish(project / "build" / "graph.ttl", oxigraph_server.store_url, graph)
+    code, out, err = run_cli("viz", "--project", project, "--endpoint", oxigraph_server.query_url, "--graph", graph,
+                             "--focus", "Community Wardens", "--out", tmp_path / "r.html")
+    assert code == 0, err
+    assert "5 nodes" in out and (tmp_path / "r.html").exists()
+    code, _, err = run_cli("viz", "--project", project, "--endpoint", oxigraph_server.query_url,
+                           "--graph", unique_graph("nothing-here"), "--out", tmp_path / "e.html")
+    assert code == 1 and "holds nothing" in err and "Traceback" not in err and not (tmp_path / "e.html").exists()
+
+
+def _with_returns(graph):
+    """The mini graph with hand-made progress returns in the monitoring vocabulary (COORD.md):
+    A-GET-01 on track in 2025-Q3, then at risk in 2025-Q4 (a 2026-Q1 return that was replaced
+    does not count); A-PH-01 off track in 2025-Q4; A-PH-02 has none."""
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import RDF, SKOS
+    from icsgraph.namespaces import ICSG, ID
+    g = Graph()
+    g += graph
+    status = {"on-track": ("On track", "#2e7d32"), "at-risk": ("At risk", "#f0a30a"), "off-track": ("Off track", "#c62828")}
+    for key, (label, colour) in status.items():
+        s = URIRef(f"{ID}status/{key}")
+        g.add((s, RDF.type, SKOS.Concept))
+        g.add((s, SKOS.prefLabel, Literal(label, lang="en")))
+        g.add((s, ICSG.ragColour, Literal(colour)))
+    for action, period, key, replaced in (("A-GET-01", "2025-Q3", "on-track", False), ("A-GET-01", "2025-Q4", "at-risk", False),
+                                          ("A-GET-01", "2026-Q1", "off-track", True), ("A-PH-01", "2025-Q4", "off-track", False)):
+        r = URIRef(f"{ID}return/{action}-{period}")
+        g.add((r, RDF.type, ICSG.ProgressReturn))
+        g.add((r, ICSG.returnFor, URIRef(f"{ID}action/{action}")))
+        g.add((r, ICSG.period, Literal(period)))
+        g.add((r, ICSG.status, URIRef(f"{ID}status/{key}")))
+        if replaced:
+            g.add((r, ICSG.replacedBy, URIRef(f"{ID}return/{action}-{period}-2")))
+    return g
+
+
+def test_latest_status_in_the_projection(mini):
+    G = project(_with_returns(mini))
+    a = G.nodes["action/A-GET-01"]
+    assert (a["status"], a["status_colour"], a["status_period"]) == ("At risk", "#f0a30a", "2025-Q4")
+    assert G.nodes["action/A-PH-01"]["status"] == "Off track" and G.nodes["action/A-PH-02"]["status"] == ""
+    assert "return/A-GET-01-2025-Q4" not in G and not any(n.startswith(("return/", "status/")) for n in G)
+
+
+def test_page_colours_and_filters_actions_by_status(browser, mini, tmp_path):
+    p = Page(browser, Path(write_page(_with_returns(mini), tmp_path / "s.html")["page"]), "#view=network")
+    options = p.js("[...document.querySelectorAll('#f-status option')].map(o => o.text)")
+    assert options == ["Any status", "At risk", "Off track", "No return yet"]
+    # in words and colour: the legend says the word beside the colour, the node has the ring
+    legend = p.js("[...document.querySelectorAll('#status-legend li')].map(li => [li.textContent, li.querySelector('.swatch').style.borderColor])")
+    assert legend[0][0].startswith("At risk") and legend[0][1] == "rgb(240, 163, 10)"
+    assert p.js("icsNodes.get('action/A-GET-01').color.border") == "#f0a30a"
+    p.page.select_option("#f-status", "At risk")
+    shown = set(p.js("network.body.nodeIndices"))
+    assert "action/A-GET-01" in shown and not {"action/A-PH-01", "action/A-PH-02"} & shown
+    p.page.select_option("#f-status", "none")
+    assert {n for n in p.js("network.body.nodeIndices") if n.startswith("action/")} == {"action/A-PH-02"}
+    p.page.select_option("#f-status", "")
+    p.click_node("action/A-GET-01")
+    assert "At risk (2025-Q4)" in p.page.text_content("#p-facts")
+    # the name on the map carries the status in words
+    assert "At risk" in {t["text"] for t in p.texts()}
+    p.clean()
+    p.page.close()
+
+
+def test_address_opens_a_view(browser, kent, kent_page, tmp_path):
+    """network.html?focus=A-PH-11&hops=2&outcome=SO3 shows what `viz --focus A-PH-11 --hops 2
+    --outcome SO3` writes; the address follows what the officer does."""
+    G = kent[1]
+    ref = write_page(G, tmp_path / "ref.html", focus="A-PH-11", hops=2, outcome="SO3")
+    expected = set(nx.read_graphml(Path(ref["graphml"])))
+    for sep in ("?", "#"):
+        p = Page(browser, Path(kent_page["page"]), f"{sep}focus=A-PH-11&hops=2&outcome=SO3")
+        assert p.js("ics.view()") == "network"
+        assert set(p.js("network.body.nodeIndices")) == expected
+        assert p.page.input_value("#hops") == "2" and p.page.input_value("#f-outcome") == "SO3"
+        p.clean()
+        p.page.close()
+    p = Page(browser, Path(kent_page["page"]), "#directorate=PH&topic=loneliness&view=network")
+    assert p.js("ics.state().directorate") == "Public Health" and p.js("ics.state().topic") == "Loneliness"
+    p.page.select_option("#f-outcome", "SO2")
+    assert "outcome=SO2" in p.js("location.hash") and "directorate=Public" in p.js("location.hash")
+    p.clean()
+    p.page.close()
+    p = Page(browser, Path(kent_page["page"]), "#focus=zebra%20crossing")
+    assert "Nothing is called “zebra crossing”" in p.page.text_content("#status")
     p.page.close()

@@ -290,7 +290,7 @@ def viz(out_path: Optional[Path] = typer.Option(None, "--out", help="Where to wr
             G = project(graph)
             target = out_path or paths.build / page_name(G, focus, hops, outcome, directorate)
             counts = write_page(G, target, focus=focus, hops=hops, outcome=outcome, directorate=directorate)
-        except ValueError as e:  # VizError, EndpointError
+        except ValueError as e:  # VizError (an EndpointError is a QueryError: _run reports it)
             raise UserError(str(e)) from None
         out.print(f"Wrote {counts['page']} ({counts['nodes']} nodes, {counts['edges']} links; {counts['scope']}) "
                   f"and {counts['graphml']}.")

@@ -856,57 +856,36 @@ def page_name(G: nx.Graph | None = None, focus: str | None = None, hops: int = 1
 
 
 def load_remote_graph(endpoint: str, graph_iri: str | None = None, page_size: int = 5000,
-                      timeout: float = 60) -> Graph:
-    """Every triple of the named graph `graph_iri` (default icsgraph.endpoint's default graph)
-    on the SPARQL endpoint, read with paged CONSTRUCT queries (a fixed order, LIMIT/OFFSET:
-    servers cap the rows of one answer, Virtuoso at 10,000), into an rdflib Graph to draw
-    exactly as the local one. Credentials, if the store needs them, come from the
-    environment (ICSGRAPH_ENDPOINT_USER, ICSGRAPH_ENDPOINT_PASSWORD)."""
-    import os
-    import urllib.error
+                      timeout: float | None = None) -> Graph:
+    """Every triple of the named graph `graph_iri` on the SPARQL endpoint (DEFAULT_GRAPH when
+    None, the endpoint's own default graph for "default": icsgraph.endpoint's rule, the same as
+    `query --endpoint`), read with paged CONSTRUCT queries in a fixed order (servers cap the
+    rows of one answer: Virtuoso at 10,000), into an rdflib Graph that is drawn exactly as the
+    local one. Logins and failures as icsgraph.endpoint does them (EndpointError)."""
     import urllib.parse
     import urllib.request
-    from .endpoint import EndpointError
-    try:
-        from .endpoint import DEFAULT_GRAPH
-    except ImportError:
-        from .endpoint import DEFAULT_GRAPH_IRI as DEFAULT_GRAPH
-    graph_iri = graph_iri or DEFAULT_GRAPH
-    iri = URIRef(graph_iri)
-    if not re.fullmatch(r"[^\s<>\"{}|\\^`]+", graph_iri):
-        raise EndpointError(f"--graph {graph_iri!r} is not an IRI")
-    headers = {"Accept": "application/n-triples, text/turtle;q=0.9",
-               "Content-Type": "application/x-www-form-urlencoded"}
-    user, password = os.environ.get("ICSGRAPH_ENDPOINT_USER"), os.environ.get("ICSGRAPH_ENDPOINT_PASSWORD")
-    if user:
-        headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password or ''}".encode()).decode()
-    g = Graph()
-    offset = 0
+    from .endpoint import EndpointError, _http, empty_graph_message, query_graph, shown
+    graph = query_graph(graph_iri)
+    g, offset = Graph(), 0
     while True:
-        query = (f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ SELECT ?s ?p ?o WHERE {{ GRAPH {iri.n3()} {{ ?s ?p ?o }} }} "
-                 f"ORDER BY ?s ?p ?o LIMIT {page_size} OFFSET {offset} }} }}")
-        request = urllib.request.Request(endpoint, data=urllib.parse.urlencode({"query": query}).encode(),
-                                         headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                body = response.read()
-                kind = response.headers.get_content_type()
-        except urllib.error.HTTPError as e:
-            raise EndpointError(f"the SPARQL endpoint {endpoint} refused the query: HTTP {e.code} {e.reason}") from None
-        except (urllib.error.URLError, OSError) as e:
-            raise EndpointError(f"could not reach the SPARQL endpoint {endpoint}: {getattr(e, 'reason', e)}") from None
+        text = ("CONSTRUCT { ?s ?p ?o } WHERE { { SELECT ?s ?p ?o WHERE { ?s ?p ?o } "
+                f"ORDER BY ?s ?p ?o LIMIT {int(page_size)} OFFSET {int(offset)} }} }}")
+        form = [("query", text)] + ([("default-graph-uri", graph)] if graph else [])
+        request = urllib.request.Request(
+            endpoint, data=urllib.parse.urlencode(form).encode("utf-8"), method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+                     "Accept": "text/turtle, application/n-triples;q=0.9"})
+        _, body = _http(request, endpoint, "SPARQL endpoint", timeout)
         page = Graph()
-        fmt = {"application/n-triples": "nt", "text/plain": "nt", "text/turtle": "turtle",
-               "application/rdf+xml": "xml", "application/ld+json": "json-ld"}.get(kind, "turtle")
         try:
-            page.parse(data=body.decode("utf-8"), format=fmt)
-        except Exception as e:  # noqa: BLE001 - any parser error means the answer was not RDF
-            raise EndpointError(f"the SPARQL endpoint {endpoint} did not answer with RDF ({kind}): {e}") from None
+            page.parse(data=body.decode("utf-8"), format="turtle")  # N-Triples is Turtle too
+        except Exception:  # noqa: BLE001 - whatever the parser says, the answer was not RDF
+            raise EndpointError(f"the SPARQL endpoint {shown(endpoint)} did not answer the CONSTRUCT query "
+                                "with Turtle: is it a SPARQL query endpoint?") from None
         g += page
         if len(page) < page_size:
             break
         offset += page_size
     if not len(g):
-        raise EndpointError(f"the graph <{graph_iri}> on {endpoint} is empty or missing: publish it first "
-                            "(icsgraph publish), or name the graph with --graph")
+        raise EndpointError(empty_graph_message(endpoint, graph_iri))
     return g
