@@ -21,13 +21,6 @@ from pathlib import Path
 
 from .queries import QueryError, get_query, run_query, to_csv, to_markdown
 
-try:  # the shared neutraliser of spreadsheet formulas (queries.py)
-    from .queries import safe_cell
-except ImportError:  # pragma: no cover - until the shared writer has it
-    def safe_cell(value) -> str:
-        text = "" if value is None else str(value)
-        return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
-
 FORMATS = ("html", "md", "csv", "json")
 
 # (query, title, what it means and how it is known). Order = order in the report.
@@ -89,11 +82,7 @@ OTHER_QUERIES = ("graph-counts", "outcome-coverage", "directorate-outcome-matrix
 
 def _titles(name: str, queries_dir=None) -> dict[str, str]:
     """{variable: column title} of a canned query (its `#+ columns:` block)."""
-    q = get_query(name, queries_dir)
-    cols = getattr(q, "columns", None) or q.extra.get("columns") or {}
-    if not cols:
-        cols = {v: v.replace("_", " ").capitalize() for v in q.variables if not v.endswith("_iri")}
-    return {str(k): str(v) for k, v in cols.items()}
+    return dict(get_query(name, queries_dir).columns)
 
 
 def _doc_id(row: dict) -> str:
@@ -546,8 +535,7 @@ def render(report: dict, fmt: str) -> str:
     if fmt == "md":
         return to_md(report)
     if fmt == "csv":
-        rows = [{k: safe_cell(v) for k, v in r.items()} for r in items(report)]
-        return to_csv(rows, ITEM_COLUMNS)
+        return to_csv(items(report), ITEM_COLUMNS)   # the shared writer: BOM, formulas neutralised
     if fmt == "json":
         return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
     raise QueryError(f"unknown report format '{fmt}' (one of {', '.join(FORMATS)})")
