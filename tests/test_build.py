@@ -64,14 +64,26 @@ def test_iris_come_from_ids_not_row_order(project):
     assert before == after
 
 
-def test_every_data_node_cites_a_source_document(project):
-    assert run_cli("build", "--project", project)[0] == 0
+def test_every_data_node_cites_a_source_document_or_is_an_officers_entry(project):
+    path = project / "data" / "commitments.csv"
+    rows = read_rows(path)
+    header = rows[0] + ["entered_by", "entered_on", "authority"]
+    new = dict(zip(rows[0], rows[1]), id="C-SO2-PH-09", label="Reduce loneliness in villages",
+               source="", page="", line="", raw_text="", entered_by="J Smith",
+               entered_on="12/11/2026", authority="CMT meeting 12/11/2026")
+    write_rows(path, [header] + [r + ["", "", ""] for r in rows[1:]] + [[new.get(h, "") for h in header]])
+    status, _, err = run_cli("build", "--project", project)
+    assert status == 0, err
     g = Graph().parse(project / "build" / "graph.ttl")
-    q = """PREFIX dct: <http://purl.org/dc/terms/>
+    q = """PREFIX dct: <http://purl.org/dc/terms/> PREFIX prov: <http://www.w3.org/ns/prov#>
            SELECT ?s WHERE { ?s a ?c . FILTER(STRSTARTS(STR(?s), "%s"))
-             FILTER(!CONTAINS(STR(?s), "/document/"))
-             FILTER NOT EXISTS { ?s dct:source ?d } }""" % NODE
+             FILTER(!CONTAINS(STR(?s), "/document/") && !CONTAINS(STR(?s), "/officer/"))
+             FILTER NOT EXISTS { ?s dct:source ?d }
+             FILTER NOT EXISTS { ?s prov:wasAttributedTo ?who ; prov:generatedAtTime ?when } }""" % NODE
     assert list(g.query(q)) == []
+    assert (URIRef(NODE + "commitment/C-SO2-PH-09"), URIRef("http://www.w3.org/ns/prov#wasAttributedTo"),
+            URIRef(NODE + "officer/j-smith")) in g
+    assert run_cli("validate", "--project", project)[0] == 0
 
 
 @pytest.mark.parametrize("table, row, column, value, message", [
@@ -289,3 +301,17 @@ def test_a_workbook_saved_as_csv_name_fails_clearly(project):
     (project / "data" / "mechanisms.csv").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
     status, _, err = run_cli("build", "--project", project)
     assert status == 1 and "mechanisms.csv" in err and "Excel workbook" in err
+
+
+def test_a_table_mistake_leaves_every_output_of_all_untouched(project):
+    """`icsgraph all` after a bad edit: exit 1 naming the cell, and the graph, gap report
+    and network page are those of the last good run."""
+    status, _, err = run_cli("all", "--project", project)
+    assert status == 0, err
+    outputs = ["graph.ttl", "gaps.html", "gaps.csv", "network.html", "validation.txt"]
+    before = {name: (project / "build" / name).read_bytes() for name in outputs}
+    set_cell(project / "data" / "actions.csv", 2, "due_date", "31/02/2026")
+    status, _, err = run_cli("all", "--project", project)
+    assert status == 1
+    assert "actions.csv, row 2, column 'due_date'" in err and "not a date" in err
+    assert {name: (project / "build" / name).read_bytes() for name in outputs} == before

@@ -111,3 +111,194 @@ def test_counts_match_the_sources(built):
     assert counts["SharedOutcome"] == "6"
     assert counts["Priority"] == "21"
     assert counts["Enabler"] == "3"
+
+
+# --- officer edits on a copy of the real project (sources included) ------------------
+
+import csv  # noqa: E402
+import shutil  # noqa: E402
+
+from rdflib import Graph, Literal, URIRef  # noqa: E402
+
+NODE = "https://w3id.org/icsgraph/id/"
+ICSG = "https://w3id.org/icsgraph/ontology#"
+PROV = "http://www.w3.org/ns/prov#"
+
+
+@pytest.fixture
+def edit_project(tmp_path):
+    """A copy of the real project with its source texts, so citations are checked."""
+    for name in ("ontology", "queries", "data"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def add_action(project, **cells):
+    """Append one action row as an officer would, leaving every other row as it is.
+    Returns its spreadsheet row number."""
+    path = project / "data" / "actions.csv"
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header = rows[0]
+    for name in cells:
+        if name not in header:
+            header.append(name)
+            for r in rows[1:]:
+                r.append("")
+    new = {"id": "A-PH-90", "directorate": "public-health", "title": "Pilot a men's health check in pubs",
+           "text": "Pilot a men's health check in pubs with the district councils", "outcomes": "SO3"}
+    new.update(cells)
+    rows.append([new.get(h, "") for h in header])
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    return len(rows)
+
+
+OFFICER = dict(entered_by="Strategy officer, Public Health", entered_on="2026-11-12",
+               authority="CMT meeting 12/11/2026")
+
+
+def build(project):
+    return run_cli("build", "--project", project)
+
+
+def test_a_made_up_citation_is_caught_naming_file_row_column(edit_project):
+    assert build(edit_project)[0] == 0
+    good = (edit_project / "build" / "graph.ttl").read_bytes()
+    row = add_action(edit_project, source="delivery-plan", page="1", line="1")
+    status, _, err = build(edit_project)
+    assert status == 1
+    assert f"actions.csv, row {row}, column 'line'" in err
+    assert "line 1 of data/sources/kcc-ics-delivery-plan-2025.txt" in err and "does not hold" in err
+    assert "entered_by" in err  # says what to do instead
+    assert "Traceback" not in err
+    assert (edit_project / "build" / "graph.ttl").read_bytes() == good
+
+
+def test_a_line_beyond_the_document_is_caught(edit_project):
+    row = add_action(edit_project, source="strategy", line="9999")
+    status, _, err = build(edit_project)
+    assert status == 1
+    assert f"actions.csv, row {row}, column 'line'" in err and "which has" in err and "lines" in err
+
+
+def test_a_true_citation_of_a_new_row_is_accepted(edit_project):
+    """A row typed from the source with its real line passes: line 1213 holds A-CYPE-01."""
+    add_action(edit_project, id="A-CYPE-90", directorate="cype", title="Family hubs (again)",
+               text="Optimise the opportunity of family hubs to demonstrate improvement",
+               source="delivery-plan", line="1213")
+    status, _, err = build(edit_project)
+    assert status == 0, err
+
+
+def test_every_real_citation_holds_its_row():
+    """The rule is measured on the real tables: every cited line of every row passes."""
+    from icsgraph.build import load_ontology, topic_names
+    from icsgraph.completeness import check_citations
+    from icsgraph.tables import read_tables
+    _, topics = load_ontology(ROOT / "ontology")
+    tables = read_tables(ROOT / "data", topic_names(topics))
+    notes = []
+    check_citations(tables, ROOT / "data", notes)
+    assert notes == []
+    cited = sum(len(r.get("line", [])) for rows in tables.values() for r in rows if r.get("source"))
+    assert cited > 850
+
+
+def test_an_officer_entry_builds_and_carries_prov(edit_project):
+    add_action(edit_project, **OFFICER)
+    status, _, err = build(edit_project)
+    assert status == 0, err
+    g = Graph().parse(edit_project / "build" / "graph.ttl")
+    a = URIRef(NODE + "action/A-PH-90")
+    officer = URIRef(NODE + "officer/strategy-officer-public-health")
+    assert (a, URIRef(PROV + "wasAttributedTo"), officer) in g
+    assert (officer, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), URIRef(PROV + "Agent")) in g
+    assert (a, URIRef(PROV + "generatedAtTime"),
+            Literal("2026-11-12", datatype=URIRef("http://www.w3.org/2001/XMLSchema#date"))) in g
+    assert (a, URIRef(ICSG + "authority"), Literal("CMT meeting 12/11/2026")) in g
+    assert not list(g.triples((a, URIRef("http://purl.org/dc/terms/source"), None)))
+    status, out, _ = run_cli("validate", "--project", edit_project)
+    assert status == 0, out
+
+
+@pytest.mark.parametrize("cells, column, words", [
+    ({**OFFICER, "authority": ""}, "authority", "officer's entry"),
+    ({**OFFICER, "source": "delivery-plan", "line": "1213"}, "entered_by", "not both"),
+    ({}, "source", "entered_by"),
+])
+def test_provenance_is_a_citation_or_a_complete_officer_entry(edit_project, cells, column, words):
+    row = add_action(edit_project, **cells)
+    status, _, err = build(edit_project)
+    assert status == 1
+    assert f"actions.csv, row {row}, column '{column}'" in err and words in err
+
+
+def test_shacl_refuses_a_node_with_neither_citation_nor_entry(edit_project):
+    assert build(edit_project)[0] == 0
+    path = edit_project / "build" / "graph.ttl"
+    g = Graph().parse(path)
+    a = URIRef(NODE + "action/A-PH-01")
+    g.remove((a, URIRef("http://purl.org/dc/terms/source"), None))
+    g.serialize(path, format="turtle")
+    status, out, _ = run_cli("validate", "--project", edit_project)
+    assert status == 1 and "officer's entry" in out and "A-PH-01" in out
+
+
+# --- names officers write --------------------------------------------------------------
+
+def test_directorate_code_ph_is_read_as_public_health(edit_project):
+    add_action(edit_project, directorate="PH", **OFFICER)
+    status, _, err = build(edit_project)
+    assert status == 0, err
+    g = Graph().parse(edit_project / "build" / "graph.ttl")
+    assert (URIRef(NODE + "action/A-PH-90"), URIRef(ICSG + "ownedBy"), URIRef(NODE + "organisation/public-health")) in g
+
+
+def test_a_misspelt_directorate_names_the_closest(edit_project):
+    row = add_action(edit_project, directorate="Pubic Helth", **OFFICER)
+    status, _, err = build(edit_project)
+    assert status == 1
+    assert f"actions.csv, row {row}, column 'directorate'" in err
+    assert "unknown organisations id 'Pubic Helth'" in err and "did you mean public-health" in err
+
+
+def test_a_directorate_that_is_not_the_ids_is_caught(edit_project):
+    row = add_action(edit_project, directorate="GET", **OFFICER)
+    status, _, err = build(edit_project)
+    assert status == 1
+    assert f"actions.csv, row {row}, column 'directorate'" in err and "code PH is public-health" in err
+
+
+def test_topic_written_as_its_label_or_other_name(edit_project):
+    add_action(edit_project, topics="Loneliness; social isolation; SMOKING", **OFFICER)
+    status, _, err = build(edit_project)
+    assert status == 0, err
+    g = Graph().parse(edit_project / "build" / "graph.ttl")
+    subjects = set(g.objects(URIRef(NODE + "action/A-PH-90"), URIRef("http://purl.org/dc/terms/subject")))
+    topic = "https://w3id.org/icsgraph/topic/"
+    assert subjects == {URIRef(topic + "loneliness"), URIRef(topic + "smoking")}
+
+
+def test_an_unknown_topic_lists_the_closest(edit_project):
+    row = add_action(edit_project, topics="lonelyness", **OFFICER)
+    status, _, err = build(edit_project)
+    assert status == 1
+    assert f"actions.csv, row {row}, column 'topics'" in err and "did you mean loneliness" in err
+
+
+def test_uk_date_as_excel_writes_it(edit_project):
+    add_action(edit_project, due_date="31/03/2026", **{**OFFICER, "entered_on": "12/11/2026"})
+    status, _, err = build(edit_project)
+    assert status == 0, err
+    g = Graph().parse(edit_project / "build" / "graph.ttl")
+    a = URIRef(NODE + "action/A-PH-90")
+    xsd_date = URIRef("http://www.w3.org/2001/XMLSchema#date")
+    assert (a, URIRef(ICSG + "dueDate"), Literal("2026-03-31", datatype=xsd_date)) in g
+    assert (a, URIRef(PROV + "generatedAtTime"), Literal("2026-11-12", datatype=xsd_date)) in g
+
+
+def test_a_us_date_is_refused_not_misread(edit_project):
+    row = add_action(edit_project, due_date="03/31/2026", **OFFICER)
+    status, _, err = build(edit_project)
+    assert status == 1 and f"row {row}, column 'due_date'" in err and "DD/MM/YYYY" in err

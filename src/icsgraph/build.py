@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
 from .namespaces import ICSG, ID, PREFIXES, node, topic
 from .tables import TABLES, Column, Row, Table, read_tables
@@ -33,6 +33,17 @@ def topic_ids(topics: Graph) -> set[str]:
     prefix = str(topic(""))
     return {str(s)[len(prefix):] for s in topics.subjects(RDF.type, SKOS.Concept)
             if str(s).startswith(prefix)}
+
+
+def topic_names(topics: Graph) -> dict[str, list[str]]:
+    """{topic id: [preferred label, alternative labels…]}: a table may name a topic by any."""
+    prefix = str(topic(""))
+    out = {}
+    for t in sorted(topic_ids(topics)):
+        s = topic(t)
+        out[t] = sorted(str(o) for o in topics.objects(s, SKOS.prefLabel)) + \
+            sorted(str(o) for o in topics.objects(s, SKOS.altLabel))
+    return out
 
 
 def _literal(col: Column, value):
@@ -55,7 +66,7 @@ def value_term(col: Column, value):
     if col.link == "topic":
         return topic(value)
     if col.link:
-        return node(col.link, value)
+        return node(col.link, slug(value) if col.slug else value)
     return _literal(col, value)
 
 
@@ -104,7 +115,16 @@ def _label_else_mechanism_label(g, s, row, col, tables):
                                   lang="en")))
 
 
+def _officer_agent(g, s, row, col, tables):
+    """The officer who entered a row is a PROV agent, labelled as the row names them."""
+    if row.get("entered_by"):
+        agent = node("officer", slug(row["entered_by"]))
+        g.add((agent, RDF.type, PROV.Agent))
+        g.add((agent, RDFS.label, Literal(row["entered_by"], lang="en")))
+
+
 RULES = {
+    "officer-agent": _officer_agent,
     "partner-of-strategy": _partner_of_strategy,
     "else-about-strategy": _else_about_strategy,
     "hidden-label-of-mechanism": _hidden_label_of_mechanism,
@@ -146,7 +166,7 @@ def build_graph(data_dir: Path, ontology_dir: Path, notes: list[str] | None = No
     """Read and check the tables; return data + ontology + topic scheme as one graph.
     `notes` (a list) gets what the build should tell the officer (e.g. encodings read)."""
     onto, topics = load_ontology(ontology_dir)
-    tables = read_tables(Path(data_dir), topic_ids(topics), notes)
+    tables = read_tables(Path(data_dir), topic_names(topics), notes)
     g = tables_to_graph(tables)
     for t in topics.subjects(RDF.type, SKOS.Concept):
         g.add((t, RDF.type, ICSG.Topic))

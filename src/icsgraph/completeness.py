@@ -160,3 +160,71 @@ def check_all(tables: dict[str, list[Row]], sources_dir: Path) -> list[Missing]:
     plan = (Path(sources_dir) / files["delivery-plan"]).read_text(encoding="utf-8")
     strategy = (Path(sources_dir) / files["strategy"]).read_text(encoding="utf-8")
     return check_delivery_plan(tables, plan, files["delivery-plan"]) + check_strategy(tables, strategy, files["strategy"])
+
+
+# --- citations: does the cited line hold the row's text? --------------------------------
+
+#: a citation holds when the first CITED_PREFIX letters and digits of one of the row's texts
+#: appear on the cited line or within CITED_WINDOW lines of it (measured on the real tables:
+#: all 898 cited lines pass, see data/README.md)
+CITED_PREFIX = 20
+CITED_WINDOW = 2
+TEXT_COLUMNS = ("raw_text", "label", "text", "title", "as_written", "alt_labels", "aliases")
+
+
+def row_texts(table: str, row: Row, as_written: dict[str, list[str]]) -> list[str]:
+    """The texts a cited line should hold: the source's own wording (raw_text) and the
+    row's label, text, title and other names; for a plan or service, also each wording
+    `as_written` where a commitment or an action names it."""
+    texts = []
+    for col in TEXT_COLUMNS:
+        v = row.values.get(col)
+        texts += v if isinstance(v, list) else ([v] if v else [])
+    if table == "mechanisms":
+        texts += as_written.get(row["id"], [])
+    return [t for t in texts if norm(t)]
+
+
+def check_citations(tables: dict[str, list[Row]], data_dir: Path, notes: list[str] | None = None) -> None:
+    """Every cited line exists in the cited document's text file under data/sources/ and
+    holds the row's text; else a TableError naming file, row and column `line`. A document
+    whose text file is not there cannot be checked: `notes` says so."""
+    from .tables import TABLES, TableError
+    data_dir = Path(data_dir)
+    files = {r["id"]: r["file"] for r in tables.get("documents", [])}
+    lines_of: dict[str, list[str] | None] = {}
+    as_written: dict[str, list[str]] = {}
+    for other in ("commitment_mechanisms", "action_services"):
+        for r in tables.get(other, []):
+            if r.get("as_written"):
+                as_written.setdefault(r["mechanism"], []).append(r["as_written"])
+    for table in TABLES:
+        if "source" not in {c.name for c in table.columns}:
+            continue
+        for row in tables.get(table.name, []):
+            doc = row.get("source")
+            if not doc:
+                continue
+            if doc not in lines_of:
+                path = data_dir / "sources" / files[doc]
+                lines_of[doc] = path.read_text(encoding="utf-8").splitlines() if path.exists() else None
+                if lines_of[doc] is None and notes is not None:
+                    notes.append(f"citations of '{doc}' not checked: data/sources/{files[doc]} is not there")
+            lines = lines_of[doc]
+            if lines is None:
+                continue
+            texts = row_texts(table.name, row, as_written)
+            for line in row.get("line", []):
+                where = (data_dir / table.file, row.number, "line")
+                if not 1 <= line <= len(lines):
+                    raise TableError(*where, f"line {line} is not in data/sources/{files[doc]} "
+                                     f"({doc}), which has {len(lines)} lines")
+                window = norm(" ".join(lines[max(0, line - 1 - CITED_WINDOW): line + CITED_WINDOW]))
+                if not any(norm(t)[:CITED_PREFIX] in window for t in texts):
+                    shown = lines[line - 1].strip().replace("\t", " | ")[:80] or "(an empty line)"
+                    start = (texts[0][:60] + "…") if texts and len(texts[0]) > 60 else (texts[0] if texts else "")
+                    raise TableError(*where, f"line {line} of data/sources/{files[doc]} ({doc}) does not "
+                                     f"hold this row's text, nor do the {CITED_WINDOW} lines either side: "
+                                     f"it reads '{shown}', the row says '{start}'. Cite the line that holds "
+                                     "it; for a fact no source document holds, leave source, page and line "
+                                     "empty and give entered_by, entered_on and authority")

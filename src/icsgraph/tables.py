@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from .namespaces import ICSG, ORG
 
@@ -50,7 +50,7 @@ class Column:
     - `datatype`: the literal it becomes: "en" (text in English), "string" (plain text),
       "date", "decimal", "integer"; or "iri" when `link` or `values` makes it a node;
     - `link`: the node kind the value names (CSVW `valueUrl` `id/{link}/{value}`; "topic" =
-      the topic scheme);
+      the topic scheme); `slug`: the value is slugged first (`id/officer/jane-smith`);
     - `inverse`: a property written from the linked node back to the row's node;
     - `values`: fixed IRIs per cell value (e.g. type Plan -> icsg:Plan);
     - `template`: a literal made from the cell (`"data/sources/{}"`);
@@ -69,6 +69,7 @@ class Column:
     inverse: object = None
     values: dict | None = None
     template: str | None = None
+    slug: bool = False
     unless_same_as: str | None = None
     rule: str | tuple[str, ...] | None = None
 
@@ -111,16 +112,30 @@ class Table:
         return next(c for c in self.columns if c.name == name)
 
 
-def _prov(raw_text: bool = False, source_required: bool = True):
+def _prov(raw_text: bool = False):
+    """Where a row's fact comes from: a citation (source document and line, with page) or,
+    for a fact no source document holds, an officer's entry (who, when, on what authority).
+    Each row has exactly one of the two (checked in `check_provenance`)."""
     cols = [
-        Column("source", "ref", source_required, "documents", prop=DCTERMS.source, link="document"),
+        Column("source", "ref", False, "documents", prop=DCTERMS.source, link="document"),
         Column("page", "ints", prop=ICSG.page, datatype="integer"),
-        Column("line", "ints", source_required, prop=ICSG.line, datatype="integer"),
+        Column("line", "ints", prop=ICSG.line, datatype="integer"),
     ]
     if raw_text:
         cols.append(Column("raw_text", prop=ICSG.rawText, datatype="string"))
     cols.append(Column("note", prop=SKOS.editorialNote, datatype="en"))
+    cols += OFFICER_ENTRY
     return tuple(cols)
+
+
+#: an officer's entry, instead of source/page/line (PROV-O in the graph)
+OFFICER_ENTRY = [
+    Column("entered_by", prop=PROV.wasAttributedTo, link="officer", slug=True, rule="officer-agent"),
+    Column("entered_on", "date", prop=PROV.generatedAtTime, datatype="date"),
+    Column("authority", prop=ICSG.authority, datatype="string"),
+]
+CITATION_COLUMNS = ("source", "line")
+ENTRY_COLUMNS = ("entered_by", "entered_on", "authority")
 
 
 C = Column
@@ -170,6 +185,7 @@ TABLES: tuple[Table, ...] = (
         C("id", "id", True),
         C("type", "enum", True, choices=("Organisation", "Directorate"), prop=RDF.type,
           values={"Organisation": ICSG.Organisation, "Directorate": ICSG.Directorate}),
+        C("code", prop=ICSG.code, datatype=STR),
         C("label", required=True, **LABEL), C("alt_labels", "list", **ALT),
         C("parent", "ref", False, "organisations", prop=ORG.unitOf, link="organisation"),
         C("role", "enum", choices=("statutory-partner", "partner"), prop=ICSG.role, datatype=STR,
@@ -277,13 +293,41 @@ def split_list(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
+UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def parse_date(cell: str) -> _dt.date:
+    """An ISO date (2026-03-31) or a UK one as Excel writes it (31/03/2026, 1/4/2026)."""
+    m = UK_DATE.match(cell)
+    if m:
+        day, month, year = map(int, m.groups())
+        return _dt.date(year, month, day)
+    return _dt.date.fromisoformat(cell)
+
+
+def norm_name(text: str) -> str:
+    """A name with case, spaces and punctuation aside: 'Public-Health ' -> 'publichealth'."""
+    return re.sub(r"[^a-z0-9]+", "", str(text).lower())
+
+
+def closest(text: str, names, n: int = 3) -> list[str]:
+    """The valid names nearest to what was written (case and punctuation aside)."""
+    from difflib import get_close_matches
+    names = sorted(set(names))
+    by_norm = {}
+    for name in names:
+        by_norm.setdefault(norm_name(name), name)
+    keys = get_close_matches(norm_name(text), list(by_norm), n=n, cutoff=0.5)
+    if not keys:  # a word of a longer name ('wardens')
+        keys = [k for k in by_norm if norm_name(text) and norm_name(text) in k][:n]
+    return [by_norm[k] for k in keys]
+
+
 def _parse(col: Column, cell: str, where):
     if cell == "":
         return [] if col.kind in ("list", "refs", "outcomes", "topics", "ints") else None
     if col.kind in ("text", "ref"):
-        if col.kind == "ref" and not IDENT.match(cell):
-            raise TableError(*where, f"'{cell}' is not an id (letters, digits, - and _)")
-        return cell
+        return cell  # a ref may name its target by id or by name: resolved in check_links
     if col.kind == "id":
         if not IDENT.match(cell):
             raise TableError(*where, f"id '{cell}' may hold only letters, digits, - and _")
@@ -300,21 +344,24 @@ def _parse(col: Column, cell: str, where):
                                  "(put the source's spelling in outcomes_raw)")
         return codes
     if col.kind in ("list", "refs", "topics"):
-        items = split_list(cell)
-        if col.kind != "list":
-            for item in items:
-                if not IDENT.match(item):
-                    raise TableError(*where, f"'{item}' is not an id")
-        return items
+        return split_list(cell)
     if col.kind == "enum":
-        if cell not in col.choices:
-            raise TableError(*where, f"'{cell}' is not one of: {', '.join(col.choices)}")
-        return cell
+        if cell in col.choices:
+            return cell
+        same = [c for c in col.choices if norm_name(c) == norm_name(cell)]
+        if len(same) == 1:
+            return same[0]
+        near = closest(cell, col.choices, 1)
+        hint = f"did you mean {near[0]}? " if near else ""
+        raise TableError(*where, f"'{cell}' is not one of: {', '.join(col.choices)} ({hint}"
+                         "write one of these exactly)" if hint else
+                         f"'{cell}' is not one of: {', '.join(col.choices)}")
     if col.kind == "date":
         try:
-            return _dt.date.fromisoformat(cell)
+            return parse_date(cell)
         except ValueError:
-            raise TableError(*where, f"'{cell}' is not a date written YYYY-MM-DD") from None
+            raise TableError(*where, f"'{cell}' is not a date written YYYY-MM-DD or DD/MM/YYYY "
+                             "(e.g. 2026-03-31 or 31/03/2026)") from None
     if col.kind == "decimal":
         try:
             return Decimal(cell.replace(",", ""))
@@ -377,6 +424,27 @@ def decode_table(path: Path) -> tuple[str, str]:
                          f"(byte 0x{data[e.start]:02x} at byte {e.start}): {how}") from None
 
 
+def check_provenance(values: dict, path, number) -> None:
+    """A row either cites the document that holds it (source and line) or is an officer's
+    entry (entered_by, entered_on, authority): one or the other, complete."""
+    cited = [c for c in CITATION_COLUMNS + ("page",) if values.get(c) not in (None, [])]
+    entered = [c for c in ENTRY_COLUMNS if values.get(c) not in (None, [])]
+    how = ("give source and line (the document and line that hold this row), or, for a fact no "
+           "source document holds, leave source, page and line empty and give entered_by (who), "
+           "entered_on (the date) and authority (e.g. the meeting that agreed it)")
+    if cited and entered:
+        raise TableError(path, number, entered[0], "a row is either cited (source, line) or an officer's "
+                         "entry (entered_by, entered_on, authority), not both: " + how)
+    if entered:
+        for c in ENTRY_COLUMNS:
+            if values.get(c) in (None, []):
+                raise TableError(path, number, c, "empty, but this row is an officer's entry: " + how)
+        return
+    for c in CITATION_COLUMNS:
+        if values.get(c) in (None, []):
+            raise TableError(path, number, c, "empty: " + how)
+
+
 def read_table(table: Table, path: Path, notes: list[str] | None = None) -> list[Row]:
     """Read and check one CSV file against its declaration (cells, not links). When the
     file is not plain UTF-8, `notes` gets a sentence saying which encoding was read."""
@@ -412,6 +480,8 @@ def read_table(table: Table, path: Path, notes: list[str] | None = None) -> list
             if col.required and cell == "":
                 raise TableError(*where, "required cell is empty")
             values[col.name] = _parse(col, cell, where)
+        if "source" in known:
+            check_provenance(values, path, number)
         key = tuple(str(values[k]) for k in table.key)
         if key in seen:
             raise TableError(path, number, table.key[0],
@@ -421,9 +491,73 @@ def read_table(table: Table, path: Path, notes: list[str] | None = None) -> list
     return rows
 
 
-def check_links(tables: dict[str, list[Row]], data_dir: Path, topic_ids: set[str]) -> None:
-    """Every id in a link column must exist in the table it points to."""
-    ids = {name: {r["id"] for r in rows if "id" in r.values} for name, rows in tables.items()}
+PRIMARY_NAME_COLUMNS = ("code", "label", "title")
+OTHER_NAME_COLUMNS = ("alt_labels", "aliases")
+
+
+class Names:
+    """What a link column may name a row of one table by: its id; else its code, label or
+    title; else another name (alt label, alias) — case, spaces and punctuation aside, when
+    that names one row (a primary name wins over another row's other name)."""
+
+    def __init__(self, what: str, primary: dict[str, list[str]], others: dict[str, list[str]], home: str):
+        self.what, self.home, self.ids = what, home, set(primary)
+        self.tiers: list[dict[str, set[str]]] = [{}, {}]
+        self.shown: dict[str, str] = {}  # every name, for suggestions -> its id
+        for ident in sorted(self.ids):
+            for tier, names in ((0, [ident, *primary.get(ident, [])]), (1, others.get(ident, []))):
+                for name in names:
+                    if norm_name(name):
+                        self.tiers[tier].setdefault(norm_name(name), set()).add(ident)
+                        self.shown.setdefault(name, ident)
+
+    def resolve(self, text: str, where) -> str:
+        if text in self.ids:
+            return text
+        for tier in self.tiers:
+            found = tier.get(norm_name(text), set())
+            if len(found) == 1:
+                return next(iter(found))
+            if len(found) > 1:
+                raise TableError(*where, f"'{text}' could be any of the {self.what}s "
+                                 f"{', '.join(sorted(found))}: write the id of the one you mean")
+        suggestions = []
+        for name in closest(text, self.shown, 6):
+            ident = self.shown[name]
+            if ident not in [s.split(" ")[0] for s in suggestions]:
+                suggestions.append(f"{ident} ({name})" if name != ident else ident)
+        hint = f"; did you mean {' or '.join(suggestions[:3])}?" if suggestions else ""
+        raise TableError(*where, f"unknown {self.what} '{text}' (not in {self.home}){hint}")
+
+
+def _names(row: Row, columns) -> list[str]:
+    found = []
+    for col in columns:
+        v = row.values.get(col)
+        found += v if isinstance(v, list) else ([v] if v else [])
+    return found
+
+
+def _table_names(name: str, rows: list[Row]) -> Names:
+    return Names(f"{name} id", {r["id"]: _names(r, PRIMARY_NAME_COLUMNS) for r in rows},
+                 {r["id"]: _names(r, OTHER_NAME_COLUMNS) for r in rows}, f"{name}.csv")
+
+
+def topic_names(topics) -> dict[str, list[str]]:
+    """{topic id: [preferred label, other labels…]} from such a mapping, or from a plain set
+    of ids (no names)."""
+    return dict(topics) if isinstance(topics, dict) else {t: [] for t in topics}
+
+
+def check_links(tables: dict[str, list[Row]], data_dir: Path, topic_ids) -> None:
+    """Every link must name a row of the table it points to (or a topic of the scheme):
+    by id, or by a name that names exactly one (then the cell is read as that id).
+    `topic_ids` is a set of topic ids or a mapping {topic id: [its labels]}."""
+    names = {name: _table_names(name, rows) for name, rows in tables.items()
+             if rows and "id" in rows[0].values}
+    topics = topic_names(topic_ids)
+    topic_index = Names("topic", {t: n[:1] for t, n in topics.items()},
+                        {t: n[1:] for t, n in topics.items()}, "ontology/topics.ttl")
     for table in TABLES:
         for row in tables.get(table.name, []):
             for col in table.columns:
@@ -432,18 +566,33 @@ def check_links(tables: dict[str, list[Row]], data_dir: Path, topic_ids: set[str
                     continue
                 where = (data_dir / table.file, row.number, col.name)
                 if col.kind in ("ref", "refs"):
-                    for item in value if isinstance(value, list) else [value]:
-                        if item not in ids.get(col.table, set()):
-                            raise TableError(*where, f"unknown {col.table} id '{item}' (not in {col.table}.csv)")
+                    index = names.get(col.table) or Names(f"{col.table} id", [], {}, f"{col.table}.csv")
+                    if isinstance(value, list):
+                        row.values[col.name] = [index.resolve(v, where) for v in value]
+                    else:
+                        row.values[col.name] = index.resolve(value, where)
                 elif col.kind == "outcomes":
                     for item in value:
-                        if item not in ids["outcomes"]:
+                        if item not in names["outcomes"].ids:
                             raise TableError(*where, f"outcome '{item}' is not in outcomes.csv")
                 elif col.kind == "topics":
-                    for item in value:
-                        if item not in topic_ids:
-                            raise TableError(*where, f"unknown topic '{item}' (not in ontology/topics.ttl)")
+                    row.values[col.name] = [topic_index.resolve(v, where) for v in value]
+    _check_keys_after_links(tables, data_dir)
     _check_consistency(tables, data_dir)
+
+
+def _check_keys_after_links(tables, data_dir: Path) -> None:
+    """Keys made of links are unique once names are read as ids."""
+    for table in TABLES:
+        if table.key == ("id",):
+            continue
+        seen = {}
+        for row in tables.get(table.name, []):
+            key = tuple(str(row.values[k]) for k in table.key)
+            if key in seen:
+                raise TableError(data_dir / table.file, row.number, table.key[0],
+                                 f"duplicate {'/'.join(table.key)} '{'/'.join(key)}' (first on row {seen[key]})")
+            seen[key] = row.number
 
 
 def _check_consistency(tables, data_dir: Path) -> None:
@@ -455,6 +604,16 @@ def _check_consistency(tables, data_dir: Path) -> None:
             if orgs[row[column]]["type"] != "Directorate":
                 raise TableError(data_dir / f"{table_name}.csv", row.number, column,
                                  f"'{row[column]}' is an organisation, not a council directorate")
+    # an id that carries a directorate code (C-SO2-PH-03, A-GET-07, LF-PH-1) names its own
+    codes = {r["code"]: r["id"] for r in tables["organisations"] if r.get("code")}
+    for table_name in ("commitments", "actions", "logframe"):
+        for row in tables.get(table_name, []):
+            in_id = [part for part in row["id"].split("-") if part in codes]
+            own = orgs[row["directorate"]].get("code")
+            if in_id and own and own not in in_id:
+                raise TableError(data_dir / f"{table_name}.csv", row.number, "directorate",
+                                 f"'{row['directorate']}' (code {own}) is not the directorate of id "
+                                 f"'{row['id']}', whose code {in_id[0]} is {codes[in_id[0]]}'s")
     for row in tables["commitments"]:
         if row.get("priority") is None:
             if not row.get("note"):
@@ -481,6 +640,8 @@ def read_tables(data_dir: Path, topic_ids: set[str], notes: list[str] | None = N
             raise TableError(path, None, None, "table is missing")
         tables[table.name] = read_table(table, path, notes)
     check_links(tables, data_dir, topic_ids)
+    from .completeness import check_citations
+    check_citations(tables, data_dir, notes)
     return tables
 
 
@@ -493,47 +654,57 @@ def _curie(term) -> str:
     return f"<{text}>"
 
 
+def _mapping_row(table: Table | None, col: Column) -> str:
+    becomes = ", ".join(f"`{'a' if p == RDF.type else _curie(p)}`" for p in col.props)
+    if col.inverse is not None:
+        becomes += (", and " if becomes else "") + f"`{_curie(col.inverse)}` back from the target"
+    if col.values:
+        value = "; ".join(f"{k} → `{_curie(v)}`" for k, v in col.values.items())
+    elif col.link == "topic":
+        value = "`topic:{value}`"
+    elif col.link:
+        value = f"`id:{col.link}/{{value{' slugged' if col.slug else ''}}}`"
+    elif col.props:
+        value = {"en": "text (`@en`)", "string": "text", "date": "`xsd:date`",
+                 "decimal": "`xsd:decimal`", "integer": "`xsd:integer`", None: "text"}[col.datatype]
+        if col.template:
+            value += f" `{col.template.replace('{}', '{value}')}`"
+    else:
+        value = ""
+    if col.kind in ("list", "refs", "outcomes", "topics", "ints"):
+        value += (" " if value else "") + "(one per `;` item)"
+    if col.unless_same_as:
+        value += f" (not when the same as `{col.unless_same_as}`)"
+    if col.rules:
+        becomes += (", and " if becomes else "") + "rule " + ", ".join(f"`{r}`" for r in col.rules)
+    if table is not None and f"{{{col.name}}}" in (table.about or ""):
+        becomes = "the node's id" + (f"; {becomes}" if becomes else "")
+    return f"| {col.name} | {becomes or 'not written'} | {value} |"
+
+
+PROVENANCE_COLUMNS = tuple(c.name for c in _prov(raw_text=True))
+
+
 def mapping_markdown() -> str:
     """The RDF each table becomes, as Markdown, written from the declarations in TABLES
     (data/README.md carries it between the MAPPING markers; a test keeps it current)."""
     out = []
+    head = ["| column | becomes | value |", "|---|---|---|"]
     for table in TABLES:
         out.append(f"### {table.file} → `id:{table.about}`")
         if table.virtual:
             out.append("Every row: " + "; ".join(
                 f"`{'a' if v.prop == RDF.type else _curie(v.prop)} {_curie(v.value)}`" for v in table.virtual) + ".")
+        names = {c.name for c in table.columns}
+        prov = "source" in names
+        if prov:
+            out.append("Provenance columns as below (" + ", ".join(
+                c for c in PROVENANCE_COLUMNS if c in names) + ").")
+        out += [""] + head
+        out += [_mapping_row(table, c) for c in table.columns if not (prov and c.name in PROVENANCE_COLUMNS)]
         out.append("")
-        out.append("| column | becomes | value |")
-        out.append("|---|---|---|")
-        for col in table.columns:
-            becomes = ", ".join(f"`{'a' if p == RDF.type else _curie(p)}`" for p in col.props)
-            if col.inverse is not None:
-                becomes += (", and " if becomes else "") + f"`{_curie(col.inverse)}` back from the target"
-            if col.values:
-                value = "; ".join(f"{k} → `{_curie(v)}`" for k, v in col.values.items())
-            elif col.link == "topic":
-                value = "`topic:{value}`"
-            elif col.link:
-                value = f"`id:{col.link}/{{value}}`"
-            elif col.props:
-                value = {"en": "text (`@en`)", "string": "text", "date": "`xsd:date`",
-                         "decimal": "`xsd:decimal`", "integer": "`xsd:integer`", None: "text"}[col.datatype]
-                if col.template:
-                    value += f" `{col.template.replace('{}', '{value}')}`"
-            else:
-                value = ""
-            if col.kind in ("list", "refs", "outcomes", "topics", "ints"):
-                value += (" " if value else "") + "(one per `;` item)"
-            if col.unless_same_as:
-                value += f" (not when the same as `{col.unless_same_as}`)"
-            if col.rules:
-                becomes += (", and " if becomes else "") + "rule " + ", ".join(f"`{r}`" for r in col.rules)
-            if f"{{{col.name}}}" in (table.about or ""):
-                becomes = "the node's id" + (f"; {becomes}" if becomes else "")
-            if not becomes:
-                becomes = "not written"
-            out.append(f"| {col.name} | {becomes} | {value} |")
-        out.append("")
+    out.append("### Provenance columns (every table that has them)")
+    out += [""] + head + [_mapping_row(None, c) for c in _prov(raw_text=True)] + [""]
     from .build import RULES
     out.append("Rules (named exceptions in `build.py`):")
     out.append("")
