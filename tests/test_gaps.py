@@ -404,7 +404,7 @@ def test_cli_all_writes_everything(gaps_project, tmp_path):
 
 def test_cli_all_stops_on_a_table_mistake(gaps_project):
     path = gaps_project / "data" / "actions.csv"
-    path.write_text(path.read_text().replace("2025-03-31", "31/03/2025", 1))
+    path.write_text(path.read_text().replace("2025-03-31", "31/13/2025", 1))  # no 13th month (31/03/2025 now reads)
     status, _, err = run_cli("all", "--project", gaps_project)
     assert status == 1 and "actions.csv" in err and "due_date" in err and "Traceback" not in err
 
