@@ -2,20 +2,57 @@
 drawn by vis-network in one self-contained HTML file that opens from disk with no network.
 
 - `project(graph)` turns the RDF graph into a networkx.Graph of the things officers reason
-  about (outcomes, priorities, commitments, actions, delivery mechanisms, directorates, ...).
+  about (outcomes, priorities, commitments, actions, delivery mechanisms, directorates, ...),
+  with each node's directorates, outcomes, OWN topics (a plan or service's from
+  mechanisms.csv, not those of every commitment it serves), a name that tells apart nodes
+  sharing one ("Reduce loneliness (PH)"), and an action's latest progress status.
 - `write_page(graph, out_path, ...)` writes the page (optionally a focus view or an
   outcome/directorate slice) and the same projection as GraphML next to it. A focus view
-  does not walk on through outcome, directorate or topic nodes (`walk`), and only labels
-  that fit are drawn on the canvas (`canvas_labels`); the page names the rest on selection.
+  does not walk on through outcome, directorate or topic nodes (`walk`).
+- `page_name(...)`: the file a focus or slice page gets (network-<focus>.html), so a focus
+  never overwrites the whole map; `load_remote_graph(endpoint, graph)`: the graph a SPARQL
+  store holds, for `viz --endpoint`.
+
+The page. The whole map opens on an overview (`overview`): the shared outcomes in a row, their
+priorities beneath, the directorates above, each with its count of commitments and actions;
+clicking one opens its part of the network (the nodes within one link of it). Filters (type,
+directorate, outcome by code and name, topic, latest progress status) and a focus lay out
+what is left afresh and zoom to fit it; the legend counts what the filters leave. Names are
+written by the page itself, at 13-14 pixels on screen whatever the zoom, beside their node
+where they cover no other name (nor, for most nodes, another node): more appear as one
+zooms in; a click names the node (in full) and all its neighbours; "Name every node" names
+every node shown.
+
+The page's address opens a view, so other pages can link to it (query string or fragment):
+
+    network.html?focus=A-PH-11&hops=2&outcome=SO3
+    network.html#directorate=PH&topic=loneliness
+
+    focus        a node's id, code or name (several: comma-separated); shows the nodes within
+                 `hops` links of it, not walking on through outcomes, directorates, topics
+    hops         0-6 (default 1)
+    outcome      SO1-SO6 (or the outcome's name)
+    directorate  a directorate's name, id or abbreviation (PH, GET)
+    topic        a topic's name or other name
+    status       an action's latest progress status ("At risk"), or "none" for no return yet
+    types        the node types to show, comma-separated class names (Action,Commitment)
+    view         "network" opens the whole network instead of the overview
+    names        "1" names every node
+    select       the id of a node to select
+
+Anything given opens the network view; what the officer then does is written back into the
+fragment, so the address can be copied. A name that matches nothing is said in the status line.
 
 Why not pyvis's own page: pyvis 0.3.2 loads Bootstrap or vis-network from a CDN in every
 mode and inserts its heading unescaped. We use pyvis only to assemble the vis-network node,
 edge and option objects, and render them into templates/network.html with vis-network's JS
 and CSS inlined from the pyvis package. Positions are computed here (seeded spring layout)
 and physics is off, so the browser draws once instead of simulating (slow in headless
-Chromium with software rendering). All data text reaches the page as JSON inside a
-<script type="application/json"> block and is put in the DOM with textContent only; a
-Content-Security-Policy admits only the page's own scripts (by hash) and no network at all.
+Chromium with software rendering); a filtered part is laid out in the page by the same
+method, deterministically. All data text reaches the page as JSON inside a
+<script type="application/json"> block and is put in the DOM with textContent and on the
+canvas with fillText only; a Content-Security-Policy admits only the page's own scripts (by
+hash) and no network at all.
 """
 from __future__ import annotations
 
@@ -98,7 +135,9 @@ def _text(g: Graph, s, p) -> str | None:
 def _short(label: str, n: int = SHORT) -> str:
     if len(label) <= n:
         return label
-    cut = label[:n - 1].rsplit(" ", 1)[0] if " " in label[:n - 1] else label[:n - 1]
+    cut = label[:n - 1]
+    if label[n - 1] != " " and " " in cut:  # a word cut short: end at the word before it
+        cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:-") + "…"
 
 
