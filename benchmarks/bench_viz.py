@@ -5,9 +5,12 @@ For the real build/graph.ttl when it exists (the whole network, and the focus vi
 commitments, ~400 mechanisms, ~90 actions, ~60 indicators). Times:
   python    projection + layout + page writing (what `icsgraph viz` spends)
   ready     navigation start -> the page sets window.icsReady (first complete drawing;
-            positions are precomputed and physics is off, so that drawing is final)
-  select    search + neighbourhood highlight + side panel for one node
-  filter    one class filter on, then off
+            positions are precomputed and physics is off, so that drawing is final). The
+            whole map opens on the overview; "ready net" is the same for #view=network
+  select    search + neighbourhood highlight + side panel for one node (network view)
+  filter    one directorate filter on (the rest laid out afresh, zoomed to fit), then off
+  names     names drawn on the map at the opening view, and the smallest on screen in pixels
+            (measured from fillText calls, as tests/test_viz.py does)
 
     python benchmarks/bench_viz.py [--runs 3]
 """
@@ -119,26 +122,52 @@ def synthetic_graph(scale: float = 1.0, seed: int = 1):
     return g
 
 
+MEASURE = r"""(() => {
+  const record = [];
+  window.__texts = record;
+  const fill = CanvasRenderingContext2D.prototype.fillText;
+  CanvasRenderingContext2D.prototype.fillText = function (text, x, y) {
+    const c = this.canvas;
+    if (c.closest && c.closest('#network') && c.offsetParent !== null) {
+      const t = this.getTransform();
+      record.push(parseFloat(/([0-9.]+)px/.exec(this.font)[1]) * Math.hypot(t.a, t.b) / (window.devicePixelRatio || 1));
+    }
+    return fill.apply(this, arguments);
+  };
+})();"""
+
+
 def time_page(page: Path, browser, runs: int) -> dict:
-    """Median seconds to window.icsReady, to a search+select, and to a filter round trip."""
-    ready, select, filt = [], [], []
+    """Median seconds to window.icsReady (overview and network view), to a search+select, and
+    to a filter round trip; the names drawn at the opening view and the smallest of them."""
+    ready, ready_net, select, filt, names = [], [], [], [], []
     for _ in range(runs):
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        pg = context.new_page()
-        pg.goto(page.as_uri(), wait_until="commit")
-        pg.wait_for_selector("body[data-ready]", state="attached", timeout=120_000)  # set with window.icsReady
-        ready.append(pg.evaluate("window.icsReadyAt") / 1000)
-        label = pg.evaluate("(() => { const m = window.ics.meta; const ids = Object.keys(m);"
-                            " return m[ids[Math.floor(ids.length / 2)]].label; })()")
-        select.append(pg.evaluate("""label => { const t = performance.now(); window.ics.search(label);
-            return new Promise(r => requestAnimationFrame(() => r((performance.now() - t) / 1000))); }""", label))
-        filt.append(pg.evaluate("""() => { const t = performance.now();
-            const box = document.querySelector('#legend li[data-cls="Commitment"] input');
-            box.click(); box.click();
-            return new Promise(r => requestAnimationFrame(() => r((performance.now() - t) / 1000))); }"""))
-        context.close()
+        for fragment, into in (("", ready), ("#view=network", ready_net)):
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context.add_init_script(MEASURE)
+            pg = context.new_page()
+            pg.goto(page.as_uri() + fragment, wait_until="commit")
+            pg.wait_for_selector("body[data-ready]", state="attached", timeout=120_000)  # set with window.icsReady
+            into.append(pg.evaluate("window.icsReadyAt") / 1000)
+            if not fragment:
+                sizes = pg.evaluate("""() => new Promise(r => { window.__texts.length = 0; network.redraw();
+                    requestAnimationFrame(() => r(window.__texts.slice())); })""")
+                names.append((len(sizes), min(sizes) if sizes else 0))
+                context.close()
+                continue
+            label = pg.evaluate("(() => { const m = window.ics.meta; const ids = Object.keys(m);"
+                                " return m[ids[Math.floor(ids.length / 2)]].display; })()")
+            select.append(pg.evaluate("""label => { const t = performance.now(); window.ics.search(label);
+                return new Promise(r => requestAnimationFrame(() => r((performance.now() - t) / 1000))); }""", label))
+            filt.append(pg.evaluate("""() => { const t = performance.now();
+                const s = document.getElementById('f-directorate');
+                s.selectedIndex = 1; s.dispatchEvent(new Event('change'));
+                s.selectedIndex = 0; s.dispatchEvent(new Event('change'));
+                return new Promise(r => requestAnimationFrame(() => r((performance.now() - t) / 1000))); }"""))
+            context.close()
     med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
-    return {"ready": med(ready), "select": med(select), "filter": med(filt)}
+    return {"ready": med(ready), "ready_net": med(ready_net), "select": med(select), "filter": med(filt),
+            "names": names[0]}
 
 
 def main():
@@ -161,7 +190,8 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        print(f"{'graph':<20}{'nodes':>7}{'edges':>7}{'page MB':>9}{'python s':>10}{'ready s':>9}{'select s':>10}{'filter s':>10}")
+        print(f"{'graph':<20}{'nodes':>7}{'edges':>7}{'page MB':>9}{'python s':>10}{'ready s':>9}{'ready net':>10}"
+              f"{'select s':>10}{'filter s':>10}{'names':>7}{'min px':>8}")
         for name, load, view in cases:
             g = load()
             t0 = time.perf_counter()
@@ -171,7 +201,8 @@ def main():
             py = time.perf_counter() - t0
             r = time_page(page, browser, args.runs)
             print(f"{name:<20}{counts['nodes']:>7}{counts['edges']:>7}{page.stat().st_size / 1e6:>9.2f}{py:>10.2f}"
-                  f"{r['ready']:>9.2f}{r['select']:>10.2f}{r['filter']:>10.2f}", flush=True)
+                  f"{r['ready']:>9.2f}{r['ready_net']:>10.2f}{r['select']:>10.2f}{r['filter']:>10.2f}"
+                  f"{r['names'][0]:>7}{r['names'][1]:>8.1f}", flush=True)
         browser.close()
 
 

@@ -492,6 +492,13 @@ def test_default_view_names_fit_and_read(browser, kent, kent_page):
     p.page.screenshot(path=str(ARTIFACTS / "network-overview.png"))
     p.clean()
     p.page.close()
+    # the whole network (864 nodes) at the zoom it opens at: names only where they fit
+    p = Page(browser, Path(kent_page["page"]), "#view=network")
+    texts = p.texts()
+    assert len(texts) > 30 and min(t["px"] for t in texts) >= 11 and overlaps(texts) == []
+    assert {f"{G.nodes[n]['code']} " for n in G if n.startswith("outcome/")} <= {t["text"][:4] for t in texts}
+    p.clean()
+    p.page.close()
 
 
 def _in_slice(G, directorate=None, outcome=None):
