@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -92,7 +93,6 @@ def _server_words(error: urllib.error.HTTPError) -> str:
         body = ""
     words = " ".join(body.split())
     if "<" in words and ">" in words:  # an HTML page: its text is enough
-        import re
         words = " ".join(re.sub(r"<[^>]*>", " ", words).split())
     return words[:300] + ("..." if len(words) > 300 else "")
 
@@ -172,6 +172,54 @@ def sparql(endpoint: str, text: str, graph_iri: str | None = None, timeout: floa
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise EndpointError(f"the SPARQL endpoint {shown(endpoint)} did not answer with SPARQL results "
                             f"(JSON): is it a SPARQL query endpoint? {_PATHS}") from None
+
+
+_NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + t for t in (
+    "integer", "decimal", "double", "float", "int", "long", "short", "byte", "nonNegativeInteger",
+    "positiveInteger", "negativeInteger", "nonPositiveInteger", "unsignedInt", "unsignedLong")}
+
+
+def outer_order(text: str) -> list[tuple[str, bool]]:
+    """The outermost ORDER BY's leading keys that are plain variables, as (name, descending):
+    `ORDER BY DESC(?actions) ?lead` -> [("actions", True), ("lead", False)]. Stops at the
+    first key that is an expression."""
+    body = re.sub(r"#[^\n]*", "", text)
+    tail = body[body.rfind("}") + 1:]
+    match = re.search(r"\bORDER\s+BY\b(.*)", tail, flags=re.I | re.S)
+    if not match:
+        return []
+    keys = []
+    for token in re.findall(r"(?:ASC|DESC)\s*\([^)]*\)|\?\w+|\S+", match.group(1), flags=re.I):
+        m = re.fullmatch(r"(?:(ASC|DESC)\s*\(\s*)?\?(\w+)\s*\)?", token, flags=re.I)
+        if not m:
+            break
+        keys.append((m.group(2), (m.group(1) or "").upper() == "DESC"))
+    return keys
+
+
+def _order_value(cell: dict | None):
+    if cell is None:  # unbound sorts first (SPARQL 1.1, 15.1)
+        return (0, 0, "")
+    if cell.get("datatype") in _NUMERIC:
+        try:
+            return (1, float(cell["value"]), "")
+        except ValueError:
+            pass
+    return (2, 0, cell.get("value", ""))
+
+
+def spec_order(text: str, bindings: list[dict]) -> list[dict]:
+    """The rows of a remote answer in the order SPARQL 1.1 gives them: strings compared code
+    point by code point. (Virtuoso collates strings its own way: it ignores punctuation and
+    spaces, so "Strategy, Strategy" comes before "Strategy Supported".) A stable re-sort on the
+    query's own ORDER BY keys; rows that tie keep the endpoint's order."""
+    keys = outer_order(text)
+    if not keys:
+        return bindings
+    rows = list(bindings)
+    for name, descending in reversed(keys):
+        rows.sort(key=lambda b: _order_value(b.get(name)), reverse=descending)
+    return rows
 
 
 def graph_is_empty(endpoint: str, graph_iri: str | None = None, timeout: float | None = None) -> bool:

@@ -279,14 +279,14 @@ def run_on_endpoint(query: CannedQuery, endpoint: str, params: dict[str, str] | 
     """The query on a remote SPARQL 1.1 endpoint, reading the named graph `graph_iri`
     (endpoint.DEFAULT_GRAPH, where `publish` puts it, unless told). Parameters go in as a
     VALUES block of escaped terms. No rows from a graph that holds nothing: EndpointError."""
-    from .endpoint import EndpointError, empty_graph_message, graph_is_empty, sparql
+    from .endpoint import EndpointError, empty_graph_message, graph_is_empty, spec_order, sparql
     text = with_values_block(query.text, query.bindings(params or {}, endpoint=endpoint, endpoint_graph=graph_iri))
     data = sparql(endpoint, text, graph_iri, timeout)
     if "boolean" in data:
         raise EndpointError(f"the SPARQL endpoint answered query '{query.name}' with yes/no, not a table")
     variables = [v for v in data["head"]["vars"] if not v.startswith("_")]
     rows = []
-    for b in data["results"]["bindings"]:
+    for b in spec_order(query.text, data["results"]["bindings"]):
         row = {}
         for v in variables:
             cell = b.get(v)
