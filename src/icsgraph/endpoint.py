@@ -208,12 +208,17 @@ def _order_value(cell: dict | None):
     return (2, 0, cell.get("value", ""))
 
 
-def spec_order(text: str, bindings: list[dict]) -> list[dict]:
+def spec_order(text: str, bindings: list[dict], variables: list[str]) -> list[dict]:
     """The rows of a remote answer in the order SPARQL 1.1 gives them: strings compared code
     point by code point. (Virtuoso collates strings its own way: it ignores punctuation and
     spaces, so "Strategy, Strategy" comes before "Strategy Supported".) A stable re-sort on the
-    query's own ORDER BY keys; rows that tie keep the endpoint's order."""
-    keys = outer_order(text)
+    query's own ORDER BY keys, up to the first that is an expression or not in the answer's
+    `variables`; rows that tie keep the endpoint's order."""
+    keys = []
+    for name, descending in outer_order(text):
+        if name not in variables:
+            break
+        keys.append((name, descending))
     if not keys:
         return bindings
     rows = list(bindings)

@@ -286,7 +286,7 @@ def run_on_endpoint(query: CannedQuery, endpoint: str, params: dict[str, str] | 
         raise EndpointError(f"the SPARQL endpoint answered query '{query.name}' with yes/no, not a table")
     variables = [v for v in data["head"]["vars"] if not v.startswith("_")]
     rows = []
-    for b in spec_order(query.text, data["results"]["bindings"]):
+    for b in spec_order(query.text, data["results"]["bindings"], data["head"]["vars"]):
         row = {}
         for v in variables:
             cell = b.get(v)
