@@ -315,3 +315,58 @@ def test_a_table_mistake_leaves_every_output_of_all_untouched(project):
     assert status == 1
     assert "actions.csv, row 2, column 'due_date'" in err and "not a date" in err
     assert {name: (project / "build" / name).read_bytes() for name in outputs} == before
+
+
+# --- the reader never crashes: any bytes give rows or a TableError --------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+def _read_any(tmp_path, data: bytes, table="indicators"):
+    from icsgraph.tables import TABLES_BY_NAME, TableError, read_table
+    path = tmp_path / f"{table}.csv"
+    path.write_bytes(data)
+    try:
+        return read_table(TABLES_BY_NAME[table], path)
+    except TableError as e:
+        assert str(path) in str(e)
+        return None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=300))
+def test_any_bytes_read_or_fail_with_a_table_error(tmp_path, data):
+    _read_any(tmp_path, data)
+
+
+CELL = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(CELL, min_size=19, max_size=19), st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))
+def test_any_cells_under_a_good_header_read_or_fail_with_a_table_error(tmp_path, cells, encoding):
+    import io
+    header = ["id", "outcome", "label", "text", "baseline_value", "unit", "baseline_period", "target_value",
+              "target_text", "target_year", "direction", "geography", "status", "topics", "source", "page",
+              "line", "entered_on", "note"]
+    buf = io.StringIO()
+    csv.writer(buf).writerows([header, cells])
+    try:
+        data = buf.getvalue().encode(encoding)
+    except UnicodeEncodeError:
+        return
+    _read_any(tmp_path, data)
+
+
+def test_odd_numbers_and_digits_are_table_errors(tmp_path):
+    for cells, column in ((["x", "", "L", "T", "NaN"], "baseline_value"), (["x", "", "L", "T", "1e9999"], "baseline_value"),
+                          (["x", "", "L", "T", "", "", "", "", "", "", "", "", "defined", "", "s", "²"], "page")):
+        header = ["id", "outcome", "label", "text", "baseline_value", "unit", "baseline_period", "target_value",
+                  "target_text", "target_year", "direction", "geography", "status", "topics", "source", "page"]
+        rows = [header, cells + [""] * (len(header) - len(cells))]
+        from icsgraph.tables import TABLES_BY_NAME, TableError, read_table
+        path = tmp_path / "indicators.csv"
+        write_rows(path, rows)
+        with pytest.raises(TableError) as e:
+            read_table(TABLES_BY_NAME["indicators"], path)
+        assert e.value.column == column and e.value.row == 2

@@ -302,3 +302,24 @@ def test_a_us_date_is_refused_not_misread(edit_project):
     row = add_action(edit_project, due_date="03/31/2026", **OFFICER)
     status, _, err = build(edit_project)
     assert status == 1 and f"row {row}, column 'due_date'" in err and "DD/MM/YYYY" in err
+
+
+def test_validate_checks_the_edited_tables_before_any_build(edit_project):
+    assert build(edit_project)[0] == 0
+    row = add_action(edit_project, source="delivery-plan", line="1")
+    status, out, err = run_cli("validate", "--project", edit_project)
+    assert status == 1
+    assert f"actions.csv, row {row}, column 'line'" in err and "does not hold" in err
+
+
+def test_validate_says_when_the_graph_is_older_than_the_tables(edit_project):
+    import os
+    assert build(edit_project)[0] == 0
+    graph = edit_project / "build" / "graph.ttl"
+    add_action(edit_project, **OFFICER)
+    t = graph.stat().st_mtime
+    os.utime(edit_project / "data" / "actions.csv", (t + 10, t + 10))
+    status, out, err = run_cli("validate", "--project", edit_project)
+    assert status == 0, err
+    assert "1 officer's entry" in out
+    assert "actions.csv changed after" in out and "icsgraph all" in out

@@ -72,17 +72,23 @@ def build(out_path: Optional[Path] = typer.Option(None, "--out", help="Where to 
 @app.command()
 def validate(graph: Optional[Path] = typer.Option(None, "--graph", help="Graph to check (default build/graph.ttl)."),
              root: Optional[Path] = RootOpt):
-    """SHACL-validate the built graph; exit status 1 when it does not conform."""
+    """Check the tables in data/ (cells, names, provenance, every cited line against its source text) and SHACL-validate the built graph; exit status 1 on any mistake."""
     from rdflib import Graph
-    from .validate import format_report, validate_graph
+    from .validate import check_tables, format_report, stale_tables, validate_graph
     paths = _paths(root)
     path = graph or paths.graph
 
     def body():
+        if graph is None:
+            out.print(check_tables(paths.data, paths.ontology))
         if not path.exists():
-            raise UserError(f"{path} does not exist: run 'icsgraph build' first")
+            raise UserError(f"{path} does not exist: run 'icsgraph all' (or 'icsgraph build') first")
         conforms, problems = validate_graph(Graph().parse(path), paths.ontology / "shapes.ttl")
         out.print(format_report(conforms, problems))
+        changed = stale_tables(paths.data, path) if graph is None else []
+        if changed:
+            out.print(f"Note: {', '.join(changed)} changed after {path} was built: "
+                      "run 'icsgraph all' to rebuild it and every output.")
         if not conforms:
             raise typer.Exit(1)
     _run(body)

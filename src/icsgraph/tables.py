@@ -329,17 +329,17 @@ def _parse(col: Column, cell: str, where):
     if col.kind in ("text", "ref"):
         return cell  # a ref may name its target by id or by name: resolved in check_links
     if col.kind == "id":
-        if not IDENT.match(cell):
+        if not IDENT.fullmatch(cell):
             raise TableError(*where, f"id '{cell}' may hold only letters, digits, - and _")
         return cell
     if col.kind == "outcome":
-        if not OUTCOME_CODE.match(cell):
+        if not OUTCOME_CODE.fullmatch(cell):
             raise TableError(*where, f"'{cell}' is not an outcome code SO1 to SO6")
         return cell
     if col.kind == "outcomes":
         codes = split_list(cell)
         for code in codes:
-            if not OUTCOME_CODE.match(code):
+            if not OUTCOME_CODE.fullmatch(code):
                 raise TableError(*where, f"'{code}' is not an outcome code SO1 to SO6 "
                                  "(put the source's spelling in outcomes_raw)")
         return codes
@@ -363,6 +363,8 @@ def _parse(col: Column, cell: str, where):
             raise TableError(*where, f"'{cell}' is not a date written YYYY-MM-DD or DD/MM/YYYY "
                              "(e.g. 2026-03-31 or 31/03/2026)") from None
     if col.kind == "decimal":
+        if not re.fullmatch(r"[+-]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)", cell):
+            raise TableError(*where, f"'{cell}' is not a number (write it like 7.3 or 1,250)")
         try:
             return Decimal(cell.replace(",", ""))
         except InvalidOperation:
@@ -370,7 +372,7 @@ def _parse(col: Column, cell: str, where):
     if col.kind == "ints":
         out = []
         for item in split_list(cell):
-            if not item.isdigit():
+            if not re.fullmatch(r"[0-9]+", item):
                 raise TableError(*where, f"'{item}' is not a whole number")
             out.append(int(item))
         return out
@@ -451,12 +453,20 @@ def read_table(table: Table, path: Path, notes: list[str] | None = None) -> list
     text, encoding = decode_table(path)
     if encoding != "utf-8" and notes is not None:
         notes.append(f"{path.name}: read as {ENCODING_NAMES[encoding]}")
-    reader = csv.reader(text.splitlines(keepends=True))
+    try:
+        records = list(csv.reader(text.splitlines(keepends=True)))
+    except csv.Error as e:
+        raise TableError(path, None, None, f"not readable as CSV ({e}): save it again from the "
+                         "spreadsheet as CSV") from None
+    reader = iter(records)
     try:
         header = next(reader)
     except StopIteration:
         raise TableError(path, 1, None, "the file is empty: it needs a header row") from None
     header = [h.strip() for h in header]
+    for i, name in enumerate(header):
+        if name in header[:i]:
+            raise TableError(path, 1, name, "the column appears twice in the header")
     known = {c.name for c in table.columns}
     for name in header:
         if name not in known:

@@ -45,3 +45,28 @@ def format_report(conforms: bool, problems: list[Problem]) -> str:
     for p in problems:
         lines.append(f"- {p.focus} <{p.focus_iri}>: {p.path}: {p.message} [{p.severity}]")
     return "\n".join(lines)
+
+
+def check_tables(data_dir: Path, ontology_dir: Path) -> str:
+    """Read and check every table under data_dir as the build does (cells, links, names,
+    provenance, and each cited line against data/sources/) without writing anything.
+    Raises TableError (file, row, column) on the first mistake; else says what was checked."""
+    from .build import load_ontology, topic_names
+    from .tables import read_tables
+    _, topics = load_ontology(ontology_dir)
+    notes: list[str] = []
+    tables = read_tables(Path(data_dir), topic_names(topics), notes)
+    rows = sum(len(r) for r in tables.values())
+    cited = sum(len(r.get("line", [])) for rs in tables.values() for r in rs if r.get("source"))
+    entered = sum(1 for rs in tables.values() for r in rs if r.get("entered_by"))
+    unchecked = [n for n in notes if n.startswith("citations of")]
+    text = (f"The tables read and check: {rows} rows; {cited} cited lines"
+            + (" (some not checked)" if unchecked else " checked against data/sources/")
+            + f"; {entered} officer's entr{'y' if entered == 1 else 'ies'}.")
+    return "\n".join([text, *notes])
+
+
+def stale_tables(data_dir: Path, graph_path: Path) -> list[str]:
+    """Tables changed since the graph was built (by modification time)."""
+    built = Path(graph_path).stat().st_mtime
+    return sorted(p.name for p in Path(data_dir).glob("*.csv") if p.stat().st_mtime > built)
