@@ -81,9 +81,9 @@ def test_serve_answers_canned_queries(project):
                              "--project", str(project)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:
-        wait_for(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", 30)
+        wait_for(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", 30)
         rows = local_json(project, "services-for-topic", "-p", "topic=loneliness",
-                          "--endpoint", f"http://127.0.0.1:{port}/query")
+                          "--endpoint", f"http://127.0.0.1:{port}/sparql")
         assert rows == local_json(project, "services-for-topic", "-p", "topic=loneliness")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

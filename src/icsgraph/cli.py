@@ -179,27 +179,39 @@ def publish(endpoint: str = typer.Option(..., "--endpoint", help="SPARQL 1.1 Gra
 
 
 @app.command()
-def serve(port: int = typer.Option(7878, "--port", help="Port on 127.0.0.1."),
+def serve(port: int = typer.Option(7878, "--port", help="Port (default 7878)."),
+          host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default 127.0.0.1: this computer only)."),
+          endpoint: Optional[str] = typer.Option(None, "--endpoint", help="Serve the graph on this SPARQL endpoint instead of build/graph.ttl."),
+          graph_iri: Optional[str] = typer.Option(None, "--graph", help="With --endpoint: the named graph to read (as published)."),
           root: Optional[Path] = RootOpt):
-    """Start a local Oxigraph SPARQL server (with its query page) holding the built graph."""
-    import subprocess
-    from .endpoint import EndpointError, load_store, serve_command
+    """The officers' web app: questions with forms, a page for every node, search, the gap report, the network, the query API (/api/) and a SPARQL endpoint (/sparql). Read-only; stop with Ctrl-C."""
+    from .web.serve import serve as do_serve
     paths = _paths(root)
 
     def body():
-        store = paths.build / "oxigraph"
+        if not endpoint and not paths.graph.exists():
+            raise UserError(f"{paths.graph} does not exist: run 'icsgraph build' first")
+        do_serve(paths, host=host, port=port, endpoint=endpoint, endpoint_graph=graph_iri,
+                 say=lambda text: out.print(text))
+    _run(body)
+
+
+@app.command()
+def site(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the site (default build/site)."),
+         root: Optional[Path] = RootOpt):
+    """The web app's pages as static files (home, every question for every name it takes, every node with its .ttl and .jsonld, the gap report, the network, the API files) that open from disk or any static web host."""
+    from .web.site import SiteError, export_site
+    paths = _paths(root)
+
+    def body():
+        if not paths.graph.exists():
+            raise UserError(f"{paths.graph} does not exist: run 'icsgraph build' first")
         try:
-            load_store(paths.graph, store)
-            command = serve_command(store, port=port)
-        except EndpointError as e:
+            figures = export_site(paths, out_dir)
+        except SiteError as e:
             raise UserError(str(e)) from None
-        out.print(f"Serving {paths.graph} at http://127.0.0.1:{port}/ (query page) - "
-                  f"SPARQL endpoint http://127.0.0.1:{port}/query. Stop with Ctrl-C.")
-        out.print(f"Try: icsgraph query services-for-topic -p topic=loneliness --endpoint http://127.0.0.1:{port}/query")
-        try:
-            subprocess.run(command, check=False)
-        except KeyboardInterrupt:
-            pass
+        out.print(f"Wrote {figures['pages']} pages ({figures['files']} files, {figures['bytes'] / 1e6:.1f} MB) "
+                  f"in {figures['seconds']:.0f} s. Open {figures['index']}")
     _run(body)
 
 
