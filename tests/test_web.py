@@ -262,7 +262,10 @@ def test_html_errors_are_pages_not_tracebacks(server):
 
 def test_gap_report_and_network_pages(server):
     status, _, body = get(f"{server.url}/gaps")
-    assert status == 200 and "<svg" in body.decode()
+    html = body.decode()
+    assert status == 200 and "Directorates and shared outcomes" in html
+    assert re.search(r'<a class="govuk-link" href="id/(outcome|priority|enabler)/', html)  # codes link to nodes
+    assert 'href="queries/outcomes-without-actions"' in html  # and questions to their pages
     status, _, body = get(f"{server.url}/network/mechanism/m-mecc")
     assert status == 200 and "Making Every Contact Count" in body.decode() or status == 200
     assert get(f"{server.url}/network?focus=zzzz-nothing")[0] == 400

@@ -120,18 +120,11 @@ class WebApp:
             result = self.graph.query(text)
             names = [str(v) for v in result.vars]
             return [{n: _plain(row[i]) for i, n in enumerate(names) if row[i] is not None} for row in result]
-        from SPARQLWrapper import JSON, SPARQLWrapper
-        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-        client = SPARQLWrapper(self.endpoint)
-        client.setQuery(text)
-        client.setReturnFormat(JSON)
-        client.setMethod("POST")
-        if self.endpoint_graph:
-            client.addDefaultGraph(self.endpoint_graph)
+        from ..endpoint import EndpointError, sparql
         try:
-            data = client.queryAndConvert()
-        except (SPARQLWrapperException, OSError) as e:
-            raise QueryError(f"the SPARQL endpoint {self.endpoint} failed: {e}") from None
+            data = sparql(self.endpoint, text, self.endpoint_graph)
+        except EndpointError as e:
+            raise QueryError(str(e)) from None
         rows = []
         for b in data["results"]["bindings"]:
             row = {}

@@ -2,7 +2,6 @@
 CSV through the project's one CSV writer."""
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 
@@ -52,11 +51,13 @@ class Renderer:
         return HTMLResponse(html, status_code=status)
 
 
-def csv_text(rows, columns, titles: dict) -> str:
-    """CSV through queries.to_csv, with the plain-word titles when the writer takes them."""
-    if "titles" in inspect.signature(_queries.to_csv).parameters:
-        return _queries.to_csv(rows, columns, titles=[titles[c] for c in columns])
-    return _queries.to_csv([{titles[c]: r.get(c) for c in columns} for r in rows], [titles[c] for c in columns])
+def answer_text(q, rows, fmt: str) -> str:
+    """An answer as csv, json or md text, exactly as `icsgraph query NAME --format FMT` writes
+    it (the one CSV writer: byte-order mark, formula neutralisation, column titles)."""
+    if hasattr(_queries, "render_answer"):
+        return _queries.render_answer(q, rows, fmt)
+    columns = _queries.columns_of(rows, q)
+    return _queries.render(rows, columns, fmt)
 
 
 def cell(w, u, row: dict, column: str) -> list[dict]:

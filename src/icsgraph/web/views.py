@@ -12,7 +12,7 @@ import logging
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from ..queries import QueryError, columns_of, to_json, to_markdown
+from ..queries import QueryError
 from . import nodes, render
 from .app import column_titles, param_kind, query_columns
 from .openapi import build_spec
@@ -164,13 +164,7 @@ def api_query(request):
     if w.static:  # the static site's date questions hold every dated row, filtered in the page
         params.update({p.name: FAR_FUTURE for p in q.params if p.type == "date" and not params.get(p.name)})
     rows = _run(w, q, params)
-    if fmt == "json":  # exactly `icsgraph query NAME --format json`
-        body = to_json(rows, columns_of(rows, q))
-    else:
-        columns = [c for c in query_columns(q, rows) if not c.endswith("_iri")] if fmt != "json" else []
-        titles = column_titles(q, columns)
-        body = render.csv_text(rows, columns, titles) if fmt == "csv" else \
-            to_markdown([{titles[c]: r.get(c) for c in columns} for r in rows], [titles[c] for c in columns])
+    body = render.answer_text(q, rows, fmt)  # as `icsgraph query NAME --format FMT`
     headers = {}
     if fmt == "csv":
         headers["Content-Disposition"] = f'inline; filename="{name}.csv"'
@@ -231,18 +225,15 @@ def topic_page(request):
 
 def _gap_report(w, as_of, threshold):
     from ..gaps import gap_report
-    kwargs = {"as_of": as_of, "threshold": threshold, "queries_dir": w.paths.queries}
-    if w.endpoint:
-        sig = inspect.signature(gap_report).parameters
-        if "endpoint" not in sig:
-            raise BadRequest("the gap report cannot yet be made from a SPARQL endpoint", status=404)
-        kwargs.update(endpoint=w.endpoint, endpoint_graph=w.endpoint_graph)
-        return gap_report(**kwargs)
-    return gap_report(w.graph, **kwargs)
+    return gap_report(None if w.endpoint else w.graph, as_of=as_of, threshold=threshold,
+                      queries_dir=w.paths.queries, endpoint=w.endpoint, endpoint_graph=w.endpoint_graph)
 
 
 def gaps_page(request):
-    from ..gaps import HIDDEN, render as gap_render, heatmap_svg
+    """The gap report exactly as `icsgraph gaps` writes it (gaps.render), inside the site's
+    layout, with each code cell linked to its node and each question to its page."""
+    import re
+    from ..gaps import render as gap_render
     w = web(request)
     as_of = request.query_params.get("as_of") or _dt.date.today().isoformat()
     try:
@@ -262,12 +253,24 @@ def gaps_page(request):
             raise BadRequest(f"no gap report as .{fmt} (csv, json or md)", status=404)
         return Response(gap_render(report, fmt), media_type=FORMATS[fmt])
     u = urls(request)
-    sections = []
-    for s in report["sections"]:
-        cols = [c for c in (s["rows"][0].keys() if s["rows"] else []) if c not in HIDDEN and c != "evidence"]
-        sections.append({**s, "columns": cols, "table": render.table(w, u, s["rows"], cols + ["evidence"])})
-    return page(request, ["gaps.html"], {"report": report, "sections": sections,
-                                         "heatmap": render.trusted(heatmap_svg(report["heatmap"]))})
+    html = gap_render(report, "html")
+    body = html.split("<body>", 1)[-1].rsplit("</body>", 1)[0]
+    body = body.replace("<h1>", '<h1 class="govuk-heading-l">', 1)
+    codes = nodes.code_index(w)
+
+    def link_code(m):
+        code = m.group(2)
+        href = u.node(codes[code]) if code in codes else None
+        return f'{m.group(1)}<a class="govuk-link" href="{href}">{code}</a></td>' if href else m.group(0)
+    body = re.sub(r'(<td(?: class="[a-z ]+")?>)([A-Za-z0-9-]+)</td>', link_code, body)
+    names = {q.name for q in w.queries()}
+
+    def link_query(m):
+        name = m.group(1)
+        return f'<a class="govuk-link" href="{u.query(name)}"><code>icsgraph query {name}</code></a>' \
+            if name in names else m.group(0)
+    body = re.sub(r"<code>icsgraph query ([a-z0-9-]+)</code>", link_query, body)
+    return page(request, ["gaps.html"], {"report": report, "body": render.trusted(body)})
 
 
 def _network_html(w, focus=None, hops=1, outcome=None, directorate=None):
@@ -324,9 +327,10 @@ async def sparql(request):
         ctype = request.headers.get("content-type", "")
         if ctype.startswith("application/sparql-query"):
             text = (await request.body()).decode("utf-8", "replace")
-        else:
-            form = await request.form()
-            text = form.get("query")
+        else:  # application/x-www-form-urlencoded (default-graph-uri is ignored: one graph here)
+            from urllib.parse import parse_qs
+            form = parse_qs((await request.body()).decode("utf-8", "replace"))
+            text = (form.get("query") or [None])[0]
     else:
         text = request.query_params.get("query")
     accept = request.headers.get("accept", "")
