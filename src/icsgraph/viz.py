@@ -773,6 +773,11 @@ def _vis_assets() -> tuple[str, str]:
     js = (folder / "vis-network.min.js").read_text(encoding="utf-8")
     css = (folder / "vis-network.css").read_text(encoding="utf-8")
     js = re.sub(r"//# sourceMappingURL=\S+", "", js)  # no reference to a file we do not ship
+    # No web address in the page: the licence notes and an error message name their pages
+    # without the scheme (the words stay). The one left is the SVG namespace, an XML name that
+    # createElementNS needs as written, never fetched.
+    js = re.sub(r"https?://(?!www\.w3\.org/2000/svg\b)", "", js)
+    css = re.sub(r"https?://", "", css)
     for text in (js, css):
         if re.search(r"</(script|style)|<!--", text, re.I):
             raise RuntimeError(f"{folder} cannot be inlined: it contains a closing tag")
