@@ -490,6 +490,14 @@ def test_default_view_names_fit_and_read(browser, kent, kent_page):
     assert "SO3 Supporting happy and healthy living" in options
     ARTIFACTS.mkdir(exist_ok=True)
     p.page.screenshot(path=str(ARTIFACTS / "network-overview.png"))
+    # a smaller window (1280 x 720): the overview fits it again and still names every node
+    p.page.set_viewport_size({"width": 1280, "height": 720})
+    p.page.wait_for_timeout(400)
+    texts = p.texts()
+    assert sorted(p.js("ics.named()")) == sorted(n for n, d in G.nodes(data=True)
+                                                 if d["class"] in ("SharedOutcome", "Priority", "Directorate"))
+    assert min(t["px"] for t in texts) >= 11 and overlaps(texts) == []
+    p.page.screenshot(path=str(ARTIFACTS / "network-overview-1280.png"))
     p.clean()
     p.page.close()
     # the whole network (864 nodes) at the zoom it opens at: names only where they fit

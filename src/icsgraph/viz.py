@@ -639,26 +639,6 @@ def _node_size(degree: int) -> float:
     return round(7 + 4 * math.sqrt(degree), 1)
 
 
-def _wrap(text: str, width: int = 22, lines: int = 3) -> list[str]:
-    """text in lines of at most `width` characters (words kept whole unless longer), at most
-    `lines` of them, the last ending in an ellipsis if text was cut."""
-    out, line = [], ""
-    for word in text.split():
-        while len(word) > width:
-            word = word[:width - 1] + "…"
-        if line and len(line) + 1 + len(word) > width:
-            out.append(line)
-            line = word
-        else:
-            line = f"{line} {word}" if line else word
-    if line:
-        out.append(line)
-    if len(out) > lines:
-        out = out[:lines]
-        out[-1] = _short(out[-1] + " …", width) if len(out[-1]) >= width - 1 else out[-1] + "…"
-    return out
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -672,7 +652,8 @@ def overview(G: nx.Graph) -> dict | None:
     beneath it, and the directorates in a row above, linked to the outcomes they work
     towards; each node named with its count of commitments and actions (what clicking it
     opens). Positions are fixed here, spaced so every name fits at 13 pixels when the view
-    fills a 1,000-pixel-wide map. None when the graph has no outcomes."""
+    fills a 1,000-pixel-wide map (the page wraps each name to the room its column has at the
+    zoom the window allows). None when the graph has no outcomes."""
     outcomes = sorted((n for n, d in G.nodes(data=True) if d["class"] == "SharedOutcome"),
                       key=lambda n: G.nodes[n]["code"])
     if not outcomes:
@@ -692,7 +673,7 @@ def overview(G: nx.Graph) -> dict | None:
     for i, o in enumerate(outcomes):
         d, x = G.nodes[o], i * COLUMN
         code = d["code"]
-        nodes.append({"id": o, "x": x, "y": 0, "lines": _wrap(f"{code} {d['label']}", 24, 3),
+        nodes.append({"id": o, "x": x, "y": 0, "text": f"{code} {d['label']}",
                       "count": counts_line(lambda m: code in m["outcomes"]),
                       "weight": members("Commitment", lambda m: code in m["outcomes"])
                       + members("Action", lambda m: code in m["outcomes"])})
@@ -701,7 +682,7 @@ def overview(G: nx.Graph) -> dict | None:
             pd = G.nodes[p]
             n_c = sum(1 for m in G[p] if G.nodes[m]["class"] == "Commitment")
             n_a = sum(1 for m in G[p] if G.nodes[m]["class"] == "Action")
-            nodes.append({"id": p, "x": x, "y": 150 + 118 * j, "lines": _wrap(pd["label"], 24, 3),
+            nodes.append({"id": p, "x": x, "y": 150 + 118 * j, "text": pd["label"],
                           "count": _plural(n_c, "commitment") + (f" · {_plural(n_a, 'action')}" if n_a else ""),
                           "weight": n_c + n_a})
             edges.append({"from": o, "to": p, "width": 1.5})
@@ -711,7 +692,7 @@ def overview(G: nx.Graph) -> dict | None:
         label = d["label"]
         # two staggered rows, so neighbours' names have a whole column's room
         nodes.append({"id": r, "x": round(i * step, 1), "y": -300 if i % 2 == 0 else -190,
-                      "lines": _wrap(label, 24, 2),
+                      "text": label,
                       "count": counts_line(lambda m: label in m["directorates"]),
                       "weight": members("Commitment", lambda m: label in m["directorates"])
                       + members("Action", lambda m: label in m["directorates"])})
@@ -722,7 +703,7 @@ def overview(G: nx.Graph) -> dict | None:
             if k:
                 edges.append({"from": r, "to": o, "width": round(0.5 + math.sqrt(k) / 2, 2),
                               "title": f"{label} and {code}: {_plural(k, 'commitment or action')}"})
-    return {"nodes": nodes, "edges": edges}
+    return {"nodes": nodes, "edges": edges, "column": COLUMN}
 
 
 def _vis_data(G: nx.Graph, pos: dict, focus=()) -> tuple[list, list, dict]:
