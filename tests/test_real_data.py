@@ -323,3 +323,9 @@ def test_validate_says_when_the_graph_is_older_than_the_tables(edit_project):
     assert status == 0, err
     assert "1 officer's entry" in out
     assert "actions.csv changed after" in out and "icsgraph all" in out
+
+
+def test_a_name_far_from_any_still_gets_the_nearest_offered(edit_project):
+    row = add_action(edit_project, directorate="Zzqx", **OFFICER)
+    status, _, err = build(edit_project)
+    assert status == 1 and f"row {row}, column 'directorate'" in err and "did you mean" in err

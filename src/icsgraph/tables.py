@@ -320,6 +320,8 @@ def closest(text: str, names, n: int = 3) -> list[str]:
     keys = get_close_matches(norm_name(text), list(by_norm), n=n, cutoff=0.5)
     if not keys:  # a word of a longer name ('wardens')
         keys = [k for k in by_norm if norm_name(text) and norm_name(text) in k][:n]
+    if not keys:  # nothing near: still name the least far, so a message always offers some
+        keys = get_close_matches(norm_name(text), list(by_norm), n=n, cutoff=0)
     return [by_norm[k] for k in keys]
 
 
