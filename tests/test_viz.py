@@ -491,8 +491,12 @@ def test_default_view_names_fit_and_read(browser, kent, kent_page):
     ARTIFACTS.mkdir(exist_ok=True)
     p.page.screenshot(path=str(ARTIFACTS / "network-overview.png"))
     # a smaller window (1280 x 720): the overview fits it again and still names every node
+    scale = p.js("network.getScale()")
     p.page.set_viewport_size({"width": 1280, "height": 720})
-    p.page.wait_for_timeout(400)
+    for _ in range(50):  # until the page has fitted the overview to the new size
+        p.page.wait_for_timeout(100)
+        if abs(p.js("network.getScale()") - scale) > 0.01:
+            break
     texts = p.texts()
     assert sorted(p.js("ics.named()")) == sorted(n for n, d in G.nodes(data=True)
                                                  if d["class"] in ("SharedOutcome", "Priority", "Directorate"))
@@ -782,11 +786,13 @@ def _with_returns(graph):
     g = Graph()
     g += graph
     status = {"on-track": ("On track", "#2e7d32"), "at-risk": ("At risk", "#f0a30a"), "off-track": ("Off track", "#c62828")}
-    for key, (label, colour) in status.items():
+    for i, (key, (label, colour)) in enumerate(status.items()):
         s = URIRef(f"{ID}status/{key}")
         g.add((s, RDF.type, SKOS.Concept))
         g.add((s, SKOS.prefLabel, Literal(label, lang="en")))
+        g.add((s, SKOS.notation, Literal(key)))
         g.add((s, ICSG.ragColour, Literal(colour)))
+        g.add((s, ICSG.order, Literal(i + 2)))
     for action, period, key, replaced in (("A-GET-01", "2025-Q3", "on-track", False), ("A-GET-01", "2025-Q4", "at-risk", False),
                                           ("A-GET-01", "2026-Q1", "off-track", True), ("A-PH-01", "2025-Q4", "off-track", False)):
         r = URIRef(f"{ID}return/{action}-{period}")
@@ -818,13 +824,19 @@ def test_page_colours_and_filters_actions_by_status(browser, mini, tmp_path):
     p.page.select_option("#f-status", "At risk")
     shown = set(p.js("network.body.nodeIndices"))
     assert "action/A-GET-01" in shown and not {"action/A-PH-01", "action/A-PH-02"} & shown
+    # the status counts are those of the actions the other filters leave
+    counts = p.js("[...document.querySelectorAll('#status-legend li .count')].map(c => +c.textContent)")
+    assert counts == [1, 1, 1]
     p.page.select_option("#f-status", "none")
     assert {n for n in p.js("network.body.nodeIndices") if n.startswith("action/")} == {"action/A-PH-02"}
     p.page.select_option("#f-status", "")
     p.click_node("action/A-GET-01")
     assert "At risk (2025-Q4)" in p.page.text_content("#p-facts")
+    p.page.close()
+    p = Page(browser, Path(write_page(_with_returns(mini), tmp_path / "s.html")["page"]), "?status=off-track")
+    assert {n for n in p.js("network.body.nodeIndices") if n.startswith("action/")} == {"action/A-PH-01"}
     # the name on the map carries the status in words
-    assert "At risk" in {t["text"] for t in p.texts()}
+    assert "Off track" in {t["text"] for t in p.texts()}
     p.clean()
     p.page.close()
 

@@ -272,12 +272,15 @@ def _latest_status(g: Graph, G: nx.Graph, keys: dict) -> None:
                     continue
                 colour = _text(g, st, ICSG.ragColour) or ""
                 colour = colour if re.fullmatch(r"#[0-9A-Fa-f]{3,8}", colour) else ""
-                cand = (period, label, colour)
+                order = _text(g, st, ICSG.order)
+                rank = int(order) if order and order.isdigit() else 99
+                cand = (period, label, colour, rank, _text(g, st, SKOS.notation) or "")
                 k = keys[a][0]
                 if k not in latest or cand > latest[k]:
                     latest[k] = cand
-    for k, (period, label, colour) in latest.items():
-        G.nodes[k].update(status=label, status_colour=colour, status_period=period)
+    for k, (period, label, colour, rank, notation) in latest.items():
+        G.nodes[k].update(status=label, status_colour=colour, status_period=period, status_rank=rank,
+                          status_notation=notation)
 
 
 def directorate_abbreviations(G: nx.Graph) -> dict[str, str]:
@@ -791,11 +794,13 @@ def render_page(G: nx.Graph, pos: dict, scope: dict | None = None, title: str = 
     outcome_names = sorted({(d["code"], d["label"]) for _, d in G.nodes(data=True) if d["class"] == "SharedOutcome"})
     known = {code for code, _ in outcome_names}
     outcome_names += [(c, "") for c in sorted({c for _, d in G.nodes(data=True) for c in d["outcomes"]} - known)]
-    statuses = sorted({(d["status"], d["status_colour"]) for _, d in G.nodes(data=True) if d["status"]})
+    # in the scheme's order (icsg:order: not started, on track, at risk, ...), else by name
+    statuses = sorted({(d.get("status_rank", 99), d["status"], d["status_colour"], d.get("status_notation", ""))
+                       for _, d in G.nodes(data=True) if d["status"]})
     data = {"title": title, "scope": _scope_text(scope), "nodes": nodes, "edges": edges,
             "options": options, "meta": meta, "classes": classes,
             "outcomes": [{"code": c, "label": lab} for c, lab in outcome_names],
-            "statuses": [{"label": lab, "color": col} for lab, col in statuses],
+            "statuses": [{"label": lab, "color": col, "notation": notation} for _, lab, col, notation in statuses],
             "overview": None if scope else overview(G),
             "focus": scope.get("focus_ids", []), "hops": scope.get("hops", 1),
             "notWalked": sorted(NOT_WALKED)}
