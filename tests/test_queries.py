@@ -23,6 +23,7 @@ from rdflib import Graph
 from conftest import ROOT, run_cli
 from icsgraph.build import build_graph, load_ontology
 from icsgraph.queries import get_query, list_queries, run_on_graph, run_query, with_values_block
+from icsgraph.resolve import NameNotFound
 
 FIXTURE = ROOT / "tests" / "fixtures" / "gaps"
 CONTRACT = ["services-for-topic", "directorate-outcome-matrix", "outcome-coverage", "actions-by-outcome",
@@ -143,7 +144,8 @@ def test_actions_by_outcome_any_case(ask):
         ("A-PH-02", "Public Health", None, None),
         ("A-PH-04", "Public Health", "Director of Public Health", "2026-09-30")]
     assert rows[2]["timescale"] == "Ongoing" and rows[0]["measure"] == "A KPI" and rows[0]["page"] == "20"
-    assert ask("actions-by-outcome", outcome="SO9") == []
+    with pytest.raises(NameNotFound, match="no shared outcome called 'SO9'"):
+        ask("actions-by-outcome", outcome="SO9")
 
 
 def test_actions_due_is_strictly_before_the_date(ask):
@@ -332,6 +334,11 @@ def test_engines_agree_on_every_query(fixture):
     ox = oxigraph(g)
     for q in list_queries():
         params = example_params(q)
+        if fixture == "empty" and any(p.kind and p.kind != "topic" for p in q.params):
+            for graph in (ox, g):   # nothing to name: the name does not resolve
+                with pytest.raises(NameNotFound):
+                    run_on_graph(q, graph, params)
+            continue
         assert run_on_graph(q, ox, params) == run_on_graph(q, g, params), q.name
         if fixture == "empty" and q.name != "graph-counts":
             assert run_on_graph(q, ox, params) == [], q.name
@@ -342,11 +349,11 @@ def test_remote_binding_gives_the_local_answer(graphs, name):
     """The VALUES-block text sent to remote endpoints answers like initBindings does."""
     q = get_query(name)
     params = example_params(q)
-    text = with_values_block(q.text, q.bindings(params))
     for g in graphs.values():
+        text = with_values_block(q.text, q.bindings(params, graph=g))
         remote = [{str(v): r[i] for i, v in enumerate(g.query(text).vars) if not str(v).startswith("_")}
                   for r in g.query(text)]
-        local = g.query(q.text, initBindings=q.bindings(params))
+        local = g.query(q.text, initBindings=q.bindings(params, graph=g))
         assert len(remote) == len(local) and len(remote) > 0
 
 
@@ -361,6 +368,10 @@ def test_hostile_parameter_matches_nothing_and_changes_nothing(graphs, name):
                 continue  # dates are checked before binding: see the CLI test
             if p.type == "integer":
                 with pytest.raises(Exception, match="whole number"):
+                    run_on_graph(q, g, {**params, p.name: HOSTILE})
+                continue
+            if p.kind:   # a name that names nothing: refused before any query runs
+                with pytest.raises(NameNotFound, match="called"):
                     run_on_graph(q, g, {**params, p.name: HOSTILE})
                 continue
             assert run_on_graph(q, g, {**params, p.name: HOSTILE}) == [], (name, p.name)
@@ -433,9 +444,9 @@ def test_cli_user_errors_exit_1(gaps_project):
 
 def test_cli_hostile_parameter(gaps_project):
     before = (gaps_project / "build" / "graph.ttl").read_bytes()
-    status, out, _ = run_cli("query", "mechanism-profile", "--param", f"mechanism={HOSTILE}", "--format", "json",
-                             "--project", gaps_project)
-    assert (status, out.strip()) == (0, "[]")
+    status, out, err = run_cli("query", "mechanism-profile", "--param", f"mechanism={HOSTILE}", "--format", "json",
+                               "--project", gaps_project)
+    assert (status, out.strip()) == (1, "") and "there is no plan, service or programme called" in err
     assert (gaps_project / "build" / "graph.ttl").read_bytes() == before
 
 

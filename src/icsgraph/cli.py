@@ -114,6 +114,42 @@ def queries_cmd(name: Optional[str] = typer.Argument(None, help="Show one query 
     _run(body)
 
 
+@app.command("topics")
+def topics_cmd(fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json or md."),
+               endpoint: Optional[str] = typer.Option(None, "--endpoint", help="Read the topics from this SPARQL endpoint instead of build/graph.ttl."),
+               graph_iri: Optional[str] = typer.Option(None, "--graph", help="With --endpoint: the named graph to read (as published)."),
+               root: Optional[Path] = RootOpt):
+    """List every health topic with its other names and the broader topic it sits under.
+
+    Any of these names works wherever a question asks for a topic, e.g.
+    icsgraph query services-for-topic --param topic="social isolation"."""
+    from .queries import load_graph, render, to_json
+    from .resolve import choices
+    paths = _paths(root)
+
+    def body():
+        if fmt not in FORMATS:
+            raise QueryError(f"unknown format '{fmt}' (one of {', '.join(FORMATS)})")
+        graph = None if endpoint else load_graph(paths.graph)
+        rows = [{"topic": t["label"], "other_names": "; ".join(t["alt_labels"]), "broader": "; ".join(t["broader"]),
+                 "id": t["code"], "topic_iri": t["iri"]}
+                for t in choices("topic", graph=graph, endpoint=endpoint, endpoint_graph=graph_iri)]
+        titles = {"topic": "Topic", "other_names": "Other names", "broader": "Part of", "id": "Id in the tables"}
+        if fmt == "json":
+            sys.stdout.write(to_json(rows, ["topic", "other_names", "broader", "id", "topic_iri"]))
+        elif fmt == "table":
+            table = RichTable(title="Health topics", show_lines=True)
+            for title in titles.values():
+                table.add_column(title, overflow="fold")
+            for r in rows:
+                table.add_row(*(r[c] for c in titles))
+            out.print(table, soft_wrap=False)
+            out.print(f"{len(rows)} topic(s). Any name above works as --param topic=NAME.")
+        else:
+            sys.stdout.write(render(rows, list(titles), fmt, titles))
+    _run(body)
+
+
 def _print_query(q) -> None:
     """A canned query's title, description, parameters and tags."""
     out.print(f"{q.name}: {q.summary}\n")

@@ -113,6 +113,9 @@ class CannedQuery:
             value = values.get(p.name, p.default)
             if value is None:
                 raise QueryError(f"query '{self.name}' needs --param {p.name}=VALUE ({p.description})")
+            if p.kind and value == "" and p.default == "":
+                out["_" + p.name] = Literal("")  # an optional name left empty: "every ..."
+                continue
             if p.kind:
                 if graph is None and not endpoint:
                     raise QueryError(f"parameter '{p.name}' names a {p.kind}: it needs a graph or an "
