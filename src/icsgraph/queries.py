@@ -82,12 +82,29 @@ class CannedQuery:
     text: str  # SPARQL without the #+ lines
     extra: dict = field(default_factory=dict)
     declared_columns: dict = field(default_factory=dict)  # the #+ columns: block as written
+    lists: list = field(default_factory=list)  # variables whose cells list several values
 
     @property
     def variables(self) -> list[str]:
         """Every variable the query answers with (JSON keys), `_iri` companions included."""
-        head = re.split(r"\bWHERE\b", self.text, maxsplit=1, flags=re.I)[0]
-        names = re.findall(r"\?([A-Za-z_][A-Za-z0-9_]*)", head.split("SELECT", 1)[-1])
+        head = re.split(r"\bWHERE\b", self.text, maxsplit=1, flags=re.I)[0].split("SELECT", 1)[-1]
+        head = re.sub(r"#[^\n]*", "", head)
+        names, depth, i = [], 0, 0
+        while i < len(head):   # bare variables, and the `AS ?name` of each (expression AS ?name)
+            ch = head[i]
+            if ch in "\"'":
+                j = head.find(ch, i + 1)
+                i = (j if j != -1 else len(head)) + 1
+                continue
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            m = re.match(r"\?([A-Za-z_][A-Za-z0-9_]*)", head[i:]) if ch == "?" else None
+            if m:
+                before = head[:i].rstrip()
+                if depth == 0 or re.search(r"\bAS$", before, flags=re.I):
+                    names.append(m.group(1))
+                i += m.end()
+                continue
+            i += 1
         return [n for n in dict.fromkeys(names) if not n.startswith("_")]
 
     @property
@@ -163,14 +180,17 @@ def parse_query_file(path: Path) -> CannedQuery:
     if not isinstance(columns, dict):
         raise QueryError(f"{path}: '#+ columns:' must map each variable to a column title")
     columns = {str(k): str(v) for k, v in columns.items()}
-    known = {"summary", "description", "tags", "params", "columns"}
+    lists = meta.get("lists") or []
+    if not isinstance(lists, list):
+        raise QueryError(f"{path}: '#+ lists:' must be a list of variables, e.g. [via, outcome]")
+    known = {"summary", "description", "tags", "params", "columns", "lists"}
     query = CannedQuery(path.stem, path, str(meta.get("summary", path.stem)),
                         " ".join(str(meta.get("description", "")).split()),
                         list(meta.get("tags") or []), params, "\n".join(body).strip() + "\n",
-                        {k: v for k, v in meta.items() if k not in known}, columns)
-    unknown = [c for c in columns if c not in query.variables]
+                        {k: v for k, v in meta.items() if k not in known}, columns, [str(v) for v in lists])
+    unknown = [c for c in [*columns, *query.lists] if c not in query.variables]
     if unknown:
-        raise QueryError(f"{path}: '#+ columns:' names {', '.join(unknown)}, which the query does not select")
+        raise QueryError(f"{path}: '#+ columns:' or '#+ lists:' name {', '.join(unknown)}, which the query does not select")
     return query
 
 
@@ -227,12 +247,48 @@ def _cell(var: str, value) -> str | None:
     return str(value)
 
 
+LIST_SEPARATOR = "||"   # what a query's GROUP_CONCAT writes between the values of a list
+_NUMBERS = re.compile(r"(\d+)")
+_PAGE = re.compile(r"^(.*) p\. (\d+)$")
+
+
+def _natural(text: str):
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in _NUMBERS.split(text) if p] + [(2, 0, text)]
+
+
+def join_list(cell: str | None) -> str:
+    """A list cell as officers read it: the values a query joined with `||`, blanks and
+    repeats dropped (Virtuoso writes an unbound value as a blank), in natural order (p. 9
+    before p. 10), joined with "; "; pages of one document run together ('Delivery plan
+    pp. 14, 64')."""
+    values = sorted({v.strip() for v in (cell or "").split(LIST_SEPARATOR)} - {""}, key=_natural)
+    out: list[str] = []
+    for v in values:
+        m = _PAGE.match(v)
+        prev = _PAGE.match(out[-1].replace(" pp. ", " p. ").split(",")[0]) if out else None
+        if m and prev and prev.group(1) == m.group(1):
+            out[-1] = out[-1].replace(" p. ", " pp. ", 1) + ", " + m.group(2)
+        else:
+            out.append(v)
+    return "; ".join(out)
+
+
+def tidy(query: CannedQuery, rows: list[dict]) -> list[dict]:
+    """Rows as every engine should give them: list cells joined by `join_list`."""
+    if query.lists:
+        for r in rows:
+            for v in query.lists:
+                if v in r:
+                    r[v] = join_list(r[v])
+    return rows
+
+
 def run_on_graph(query: CannedQuery, graph: Graph, params: dict[str, str] | None = None) -> list[dict]:
     bindings = query.bindings(params or {}, graph=graph)
     result = graph.query(query.text, initBindings=bindings)
     variables = [str(v) for v in result.vars]
-    return [{v: _cell(v, row[i]) for i, v in enumerate(variables) if not v.startswith("_")}
-            for row in result]
+    return tidy(query, [{v: _cell(v, row[i]) for i, v in enumerate(variables) if not v.startswith("_")}
+                        for row in result])
 
 
 IRI_REF = re.compile(r"<[^<>\"{}|^`\\\s]*>")
@@ -308,7 +364,7 @@ def run_on_endpoint(query: CannedQuery, endpoint: str, params: dict[str, str] | 
         rows.append(row)
     if not rows and graph_is_empty(endpoint, graph_iri, timeout):
         raise EndpointError(empty_graph_message(endpoint, graph_iri))
-    return rows
+    return tidy(query, rows)
 
 
 def run_query(name: str, *, graph: Graph | None = None, graph_path: Path | None = None,
