@@ -48,8 +48,10 @@ def test_publish_then_same_answers_remotely(project, oxigraph_server):
         here = local_json(project, "services-for-topic", "-p", f"topic={topic}")
         there = local_json(project, "services-for-topic", "-p", f"topic={topic}", *remote)
         assert here and there == here
-    # a hostile value is bound as one escaped literal: it matches nothing, drops nothing
-    assert local_json(project, "services-for-topic", "-p", 'topic=x" } ; DROP ALL ; {', *remote) == []
+    # a hostile value names no topic: refused before any query is sent, nothing dropped
+    status, out, err = run_cli("query", "services-for-topic", "-p", 'topic=x" } ; DROP ALL ; {', *remote,
+                               "--project", project)
+    assert status == 1 and "there is no topic called" in err
     assert local_json(project, "services-for-topic", "-p", "topic=loneliness", *remote)
 
 
