@@ -145,6 +145,7 @@ def test_directorate_outcome_matrix_lists_every_pair_with_zeros(ask):
     assert {cells[("hr", o)] for o in ("SO1", "SO2", "SO3", "SO4")} == {("0", "0", "0")}
     assert sum(int(r["total"]) for r in rows) == 6 + 7  # 6 commitments, 7 action-outcome links
     assert rows[0]["directorate"] == "Children and Young People"  # ordered by name
+    assert rows[0]["outcome_name"] == "Best start in life"
 
 
 def test_outcome_coverage(ask):
@@ -188,18 +189,29 @@ def test_overdue_actions_show_progress_and_leave_out_the_day_itself(ask):
 
 def test_mechanism_profile_by_alias_any_case(ask):
     rows = ask("mechanism-profile", mechanism="library SERVICES")
-    assert {r["mechanism"] for r in rows} == {"Libraries"}
-    assert {(r["type"], r["run_by"]) for r in rows} == {("service", "Growth and Transport")}
-    assert pick(rows, "route", "via_code", "directorate", "priority", "outcome", "page") == [
-        ("commitment", "C-SO1-CYPE-01", "Children and Young People", "P-SO1-1", "SO1", "10"),
-        ("commitment", "C-SO2-GET-01", "Growth and Transport", "P-SO2-2", "SO2", "12"),
-        ("services involved", "A-GET-01", "Growth and Transport", None, "SO3", "20")]
+    assert {(r["mechanism"], r["kind"], r["run_by"], r["topics"]) for r in rows} == {
+        ("Libraries", "service", "Growth and Transport", "Loneliness")}
+    assert pick(rows, "route", "link", "directorate", "priority_name", "outcome", "sources") == [
+        ("commitment", "C-SO1-CYPE-01 Family hubs", "Children and Young People", "P-SO1-1 Support families", "SO1",
+         "Plan p. 10"),
+        ("commitment", "C-SO2-GET-01 Reduce loneliness", "Growth and Transport", "P-SO2-2 Social determinants", "SO2",
+         "Plan p. 12"),
+        ("services involved in an action", "A-GET-01 Expand social prescribing", "Growth and Transport", "", "SO3",
+         "Plan p. 20")]
+    assert rows[0]["mechanism_iri"] == "https://w3id.org/icsgraph/id/mechanism/m-libraries"
+
+
+def test_mechanism_profile_gives_its_own_topics_not_its_commitments(ask):
+    # Community Wardens delivers C-SO2-GET-01 (loneliness) and C-SO2-GET-02 (cost of living);
+    # its own topic is community safety, and that is all the profile says it is about
+    rows = ask("mechanism-profile", mechanism="Community Warden")   # the start of its name
+    assert {r["topics"] for r in rows} == {"Community safety"} and len(rows) == 3
 
 
 def test_mechanism_profile_of_an_unused_mechanism_is_one_empty_row(ask):
     rows = ask("mechanism-profile", mechanism="Framework nobody uses")
-    assert pick(rows, "mechanism", "type", "route", "via_code") == [
-        ("Framework nobody uses", "plan or strategy", None, None)]
+    assert pick(rows, "mechanism", "kind", "route", "link", "sources") == [
+        ("Framework nobody uses", "plan or strategy", None, "", "Plan p. 14")]
 
 
 def test_mechanism_path_says_why_libraries_count_towards_so3(ask):
@@ -316,14 +328,18 @@ def test_thin_coverage_ranked_and_threshold(ask):
 
 
 def test_topic_outcome_coverage(ask):
-    rows = {(r["topic"], r["outcome"]): (r["commitments"], r["actions"], r["indicators"])
+    rows = {(r["topic"], r["outcome"]): (r["mechanisms"], r["commitments"], r["actions"], r["indicators"])
             for r in ask("topic-outcome-coverage")}
-    assert rows[("Loneliness", "SO2")] == ("2", "1", "1")
-    assert rows[("Loneliness", "SO3")] == ("0", "1", "0")
-    assert rows[("Physical activity", "SO3")] == ("2", "0", "1")
-    assert rows[("Carers", "SO4")] == ("0", "0", "1")
-    assert rows[("Substance misuse", "SO3")] == ("0", "0", "1")  # tags are counted as written
-    assert len(rows) == 16
+    # Libraries (C-SO2-GET-01) and the KALC network (C-SO2-PH-01) are tagged loneliness themselves
+    assert rows[("Loneliness", "SO2")] == ("2", "2", "1", "1")
+    assert rows[("Loneliness", "SO1")] == ("1", "0", "0", "0")     # Libraries through C-SO1-CYPE-01
+    assert rows[("Loneliness", "SO3")] == ("1", "0", "1", "0")     # Libraries' services-involved entry
+    assert rows[("Physical activity", "SO3")] == ("1", "2", "0", "1")   # Move Together
+    assert rows[("Community safety", "SO2")] == ("1", "0", "0", "0")    # Community Wardens, its own topic
+    assert rows[("Carers", "SO4")] == ("0", "0", "0", "1")
+    assert rows[("Substance misuse", "SO3")] == ("0", "0", "0", "1")  # tags are counted as written
+    assert ("Cost of living", "SO2") in rows and ("Community safety", "SO1") not in rows
+    assert len(rows) == 20
 
 
 def test_graph_counts(ask):
