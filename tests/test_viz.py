@@ -297,8 +297,11 @@ def test_cli_viz(project):
     assert len(nx.read_graphml(project / "build" / "network.graphml")) == 39
     code, out, err = run_cli("viz", "--project", project, "--focus", "loneliness", "--hops", "2")
     assert code == 0 and (project / "build" / "network-loneliness-2-hops.html").exists()
+    code, out, err = run_cli("viz", "--project", project, "--outcome", "so3", "--directorate", "GET")
+    assert code == 0 and (project / "build" / "network-so3-get.html").exists()
     assert sorted(f.name for f in (project / "build").glob("*.html")) == [
-        "network-loneliness-2-hops.html", "network-m-wardens.html", "network.html"]
+        "network-loneliness-2-hops.html", "network-m-wardens.html", "network-so3-get.html", "network.html"]
+    assert (project / "build" / "network.html").read_bytes() == whole
     code, out, _ = run_cli("viz", "--project", project, "--out", project / "so3.html", "--outcome", "SO3",
                            "--directorate", "GET")
     assert code == 0 and (project / "so3.graphml").exists()
