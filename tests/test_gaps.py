@@ -172,7 +172,7 @@ def test_html_is_self_contained_accessible_and_opens_with_the_summary(report):
     for external in ("http://", "https://", "src=", "<link", "<script", "url(", "@import"):
         assert external not in page
     body = page.split("<body>", 1)[1]
-    assert re.match(r"\s*<h1>[^<]+</h1>\s*<div class=\"summary\">\s*<p>As at 1 June 2025", body)
+    assert re.match(r"\s*<main>\s*<h1>[^<]+</h1>\s*<div class=\"summary\">\s*<p>As at 1 June 2025", body)
     heat = page.split('<table class="heat">', 1)[1].split("</table>", 1)[0]
     assert "<caption>" in heat and "counted once in each" in heat and 'scope="col"' in heat
     for name in report["heatmap"]["directorates"]:
@@ -233,6 +233,30 @@ def test_hostile_text_is_escaped_in_html_and_neutralised_in_csv(tmp_path):
     assert "'@SUM(1+1) Engage </td></tr></table> communities" in cells
     # JSON keeps the exact text
     assert '=HYPERLINK(\\"http://evil.example\\",\\"x\\")' in render(report, "json")
+
+
+def test_html_passes_axe_in_chromium(real_report, tmp_path):
+    """The real report in Debian's Chromium: no accessibility violation axe-core finds (contrast of
+    the heat map's numbers on their shading, landmarks, table headers), on screen and in print."""
+    import os
+    chromium = "/usr/bin/chromium"
+    if not os.path.exists(chromium):
+        pytest.skip(f"{chromium} is missing (apt-get install chromium)")
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+    page_file = tmp_path / "gaps.html"
+    page_file.write_text(render(real_report, "html"), encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True)
+        try:
+            page = browser.new_page()
+            page.goto(page_file.as_uri())
+            result = Axe().run(page)
+            assert result.violations_count == 0, result.generate_report()
+            page.emulate_media(media="print")
+            assert page.evaluate("getComputedStyle(document.querySelector('thead')).display") == "table-header-group"
+        finally:
+            browser.close()
 
 
 # --- the real data: every figure against a count made here from the CSV files ----------------

@@ -350,10 +350,28 @@ def _display(section: dict) -> list[tuple[str, str]]:
     return [(v, t) for v, t in section["columns"].items() if v not in EVIDENCE] + [("evidence", "Where it is stated")]
 
 
-def _color(level: float) -> str:
+def _color(level: float) -> tuple[int, int, int]:
     """White to dark blue."""
     lo, hi = (247, 251, 255), (8, 48, 107)
-    return "#%02x%02x%02x" % tuple(round(a + (b - a) * level) for a, b in zip(lo, hi))
+    return tuple(round(a + (b - a) * level) for a, b in zip(lo, hi))
+
+
+def _hex(rgb) -> str:
+    return "#%02x%02x%02x" % tuple(rgb)
+
+
+def _luminance(rgb) -> float:
+    def channel(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _ink(rgb) -> str:
+    """Black or white, whichever contrasts more with the fill (WCAG 2 contrast ratio)."""
+    lum = _luminance(rgb)
+    return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
 
 
 HEAT_CAPTION = ("Commitments / new actions per directorate and shared outcome. A commitment sits under one "
@@ -377,8 +395,8 @@ def heatmap_html(heat: dict) -> str:
         out.append(f'<tr><th scope="row">{e(d)}</th>')
         for code, (commitments, actions) in zip(heat["outcomes"], row):
             n = commitments + actions
-            fill = _color(0.1 + 0.9 * n / peak) if n else "#ffffff"
-            ink = "#ffffff" if n and n / peak > 0.5 else "#222222"
+            rgb = _color(0.1 + 0.9 * n / peak) if n else (255, 255, 255)
+            fill, ink = _hex(rgb), _ink(rgb)
             label = f"{commitments} commitments, {actions} new actions for {code}"
             text = f"{commitments} / {actions}" if n else "–"
             out.append(f'<td class="num" style="background:{fill};color:{ink}" aria-label="{e(d)}: {e(label)}">'
@@ -416,7 +434,7 @@ def to_html(report: dict) -> str:
     number = {q: i + 1 for i, q in enumerate(notes)}
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{e(report['title'])}</title>", f"<style>{CSS}</style></head><body>",
+           f"<title>{e(report['title'])}</title>", f"<style>{CSS}</style></head><body><main>",
            f"<h1>{e(report['title'])}</h1>", '<div class="summary">']
     for s in report["summary_sentences"]:
         refs = ",".join(f'<a href="#note-{number[q]}">{number[q]}</a>' for q in s["queries"])
@@ -453,7 +471,7 @@ def to_html(report: dict) -> str:
     out.append('<h2>Notes: the questions behind the figures</h2><ol class="notes">')
     for q in notes:
         out.append(f'<li id="note-{number[q]}"><code>icsgraph query {e(q)}</code></li>')
-    out.append("</ol></body></html>")
+    out.append("</ol></main></body></html>")
     return "\n".join(out) + "\n"
 
 

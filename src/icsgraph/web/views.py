@@ -254,6 +254,7 @@ def gaps_page(request):
     u = urls(request)
     html = gap_render(report, "html")
     body = html.split("<body>", 1)[-1].rsplit("</body>", 1)[0]
+    body = body.replace("<main>", "", 1).replace("</main>", "", 1)   # the site's layout has its own
     body = body.replace("<h1>", '<h1 class="govuk-heading-l">', 1)
     codes = nodes.code_index(w)
 
