@@ -94,7 +94,9 @@ def _officers_path(tab, start_url, submit_wait):
     target = link.inner_text()
     with page.expect_navigation():
         link.click()
-    assert target in page.inner_text("main")  # a name or a code of the node
+    main = " ".join(page.inner_text("main").split())
+    # the link names the node by code and/or name: each word of it is on the node's page
+    assert all(word in main for word in target.split()), (target, main[:200])
     network = page.locator("a", has_text="in the network")
     with page.expect_navigation():
         network.click()
