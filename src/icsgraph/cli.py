@@ -97,7 +97,7 @@ def validate(graph: Optional[Path] = typer.Option(None, "--graph", help="Graph t
 @app.command("queries")
 def queries_cmd(name: Optional[str] = typer.Argument(None, help="Show one query in full."),
                 root: Optional[Path] = RootOpt):
-    """List the canned queries: name, title and parameters (or one query in full)."""
+    """List the canned questions: their names, what each answers and what to give it (or explain one question in full)."""
     from .queries import get_query, list_queries
     paths = _paths(root)
 
@@ -105,7 +105,7 @@ def queries_cmd(name: Optional[str] = typer.Argument(None, help="Show one query 
         if name:
             _print_query(get_query(name, paths.queries))
             return
-        table = RichTable("name", "title", "parameters", show_lines=False)
+        table = RichTable("Question", "What it answers", "Give it", show_lines=False)
         for q in list_queries(paths.queries):
             table.add_row(q.name, q.summary, ", ".join(p.name for p in q.params))
         out.print(table)
@@ -252,15 +252,17 @@ def site(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for 
 
 
 @app.command()
-def query(name: str = typer.Argument(..., help="Canned query name (see 'icsgraph queries')."),
-          param: List[str] = typer.Option([], "--param", "-p", help="KEY=VALUE, repeatable."),
-          fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json or md."),
+def query(name: str = typer.Argument(..., help="The question's name, e.g. services-for-topic ('icsgraph queries' lists them)."),
+          param: List[str] = typer.Option([], "--param", "-p", help="What the question needs, e.g. --param topic=loneliness. A name may be any of a thing's names, its code or part of its name; repeat for several."),
+          fmt: str = typer.Option("table", "--format", "-f", help="table (to read here), csv (opens in Excel), md (Markdown, for documents) or json (for programs)."),
           endpoint: Optional[str] = typer.Option(None, "--endpoint", help="Run on this SPARQL endpoint instead of build/graph.ttl."),
           graph_iri: Optional[str] = typer.Option(None, "--graph", help="With --endpoint: the named graph to query (default https://w3id.org/icsgraph/graph, where publish puts it; 'default' for the endpoint's own default graph)."),
           out_path: Optional[Path] = typer.Option(None, "--out", help="Write the answer to this file."),
-          engine: str = typer.Option("oxigraph", "--engine", help="Local engine: oxigraph or rdflib."),
+          engine: str = typer.Option("oxigraph", "--engine", help="Which engine answers from build/graph.ttl: oxigraph (fast, the default) or rdflib."),
           root: Optional[Path] = RootOpt):
-    """Run a canned query on the local graph or a remote SPARQL endpoint."""
+    """Ask one canned question and get a table to paste into a report (from build/graph.ttl, or your organisation's triple store with --endpoint).
+
+    Names are looked up first: a name that matches nothing stops with the closest names, never with an empty answer."""
     from .build import write_atomically
     from .queries import get_query, render_answer, run_query
     paths = _paths(root)
