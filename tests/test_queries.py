@@ -89,7 +89,9 @@ def test_query_files_follow_the_conventions(query):
         assert f"?_{p.name}" in head
         for sub in subqueries(query.text):
             assert f"?_{p.name}" not in sub
-    assert "NOT EXISTS" not in query.text.upper()  # gaps use MINUS: fast on Oxigraph
+    if "progress" not in query.tags:  # the monitoring queries test "replaced by the collation
+        # date" against a date worked out in the outer group, which MINUS cannot see; returns are few
+        assert "NOT EXISTS" not in query.text.upper()  # gaps use MINUS: fast on Oxigraph
 
 
 # --- answers on the fixture, worked out by hand ---------------------------------------------
@@ -350,7 +352,8 @@ def test_graph_counts(ask):
 
 def test_source_documents(ask):
     assert pick(ask("source-documents"), "source", "publisher", "file", "nodes") == [
-        ("plan", "Test Council", "data/sources/plan.txt", "31"), ("strat", None, "data/sources/strat.txt", "24")]
+        # the baselines are readings (readings.csv) citing their document: 1 from plan, 6 from strat
+        ("plan", "Test Council", "data/sources/plan.txt", "32"), ("strat", None, "data/sources/strat.txt", "30")]
 
 
 # --- both engines, edge cases, parameters --------------------------------------------------

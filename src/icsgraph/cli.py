@@ -34,10 +34,11 @@ def fail(message: str) -> None:
 
 def _run(fn):
     """Run a command body, turning known user errors into exit status 1 with a message."""
+    from .monitoring import MonitoringError
     from .tables import TableError
     try:
         return fn()
-    except (TableError, QueryError, UserError, FileNotFoundError) as e:
+    except (TableError, QueryError, UserError, FileNotFoundError, MonitoringError) as e:
         fail(str(e))
 
 
@@ -473,6 +474,78 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
             out.print(f"  {what:<{width}}  {path}")
         if notes:
             raise UserError("; ".join(notes))
+    _run(body)
+
+
+# --- the quarterly monitoring cycle ------------------------------------------------------------
+
+progress_app = typer.Typer(no_args_is_help=True, help="Directorates' quarterly progress returns and the collated progress update.")
+readings_app = typer.Typer(no_args_is_help=True, help="Readings of the indicators (OHID Fingertips exports, or our own columns).")
+app.add_typer(progress_app, name="progress")
+app.add_typer(readings_app, name="readings")
+
+RecordedOnOpt = typer.Option(None, "--recorded-on", help="The date to record the import under, YYYY-MM-DD (default today); "
+                             "it decides which quarter's update first includes it.")
+
+
+def _day(value: Optional[str], option: str):
+    import datetime as _dt
+    if not value:
+        return None
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{option} must be a date written YYYY-MM-DD, not {value!r}") from None
+
+
+@progress_app.command("template")
+def progress_template(directorate: str = typer.Option(..., "--directorate", help="The directorate: id, name or abbreviation, e.g. GET."),
+                      period: str = typer.Option(..., "--period", help="The quarter, e.g. 2025-Q4 (calendar quarters: Q4 is October to December)."),
+                      out_path: Optional[Path] = typer.Option(None, "--out", help="The workbook to write (default build/returns/return-DIRECTORATE-PERIOD.xlsx)."),
+                      root: Optional[Path] = RootOpt):
+    """Write a directorate's return workbook for one quarter: its actions (id, title, lead, due date, measure, last status and narrative, protected), a status drop-down, and narrative and evidence columns."""
+    from .progress import write_template
+    paths = _paths(root)
+
+    def body():
+        path, n = write_template(paths, directorate, period, out_path)
+        out.print(f"Wrote {path}: {n} action(s). Fill in Status (and Narrative, required for at risk or off track), "
+                  f"then: icsgraph progress import {path.name}")
+    _run(body)
+
+
+@progress_app.command("import")
+def progress_import(files: List[Path] = typer.Argument(..., help="Filled workbooks (.xlsx) or CSV files of returns."),
+                    replace: bool = typer.Option(False, "--replace", help="Replace a different return already recorded for the same action and quarter (the earlier one is kept as history)."),
+                    recorded_on: Optional[str] = RecordedOnOpt,
+                    root: Optional[Path] = RootOpt):
+    """Check returns and add them to data/progress.csv: every row of every file is checked first, and nothing is written unless all are right."""
+    from .progress import import_returns
+    paths = _paths(root)
+
+    def body():
+        r = import_returns(paths, files, replace=replace, recorded_on=_day(recorded_on, "--recorded-on"))
+        out.print(f"data/progress.csv: {r.added} return(s) added, {r.replaced} replaced (the earlier kept), "
+                  f"{r.unchanged} already recorded, from {r.files} file(s). Run 'icsgraph all' to see them everywhere.")
+    _run(body)
+
+
+@readings_app.command("import")
+def readings_import(files: List[Path] = typer.Argument(..., help="An OHID Fingertips data export (CSV), or a CSV with indicator, period, area, value."),
+                    replace: bool = typer.Option(False, "--replace", help="Record a changed value for a period already recorded (the earlier value is kept as history)."),
+                    recorded_on: Optional[str] = RecordedOnOpt,
+                    entered_by: str = typer.Option("", "--entered-by", help="Who is importing (kept with each reading)."),
+                    root: Optional[Path] = RootOpt):
+    """Check indicator readings and add them to data/readings.csv, all or nothing."""
+    from .readings import import_readings
+    paths = _paths(root)
+
+    def body():
+        r = import_readings(paths, files, replace=replace, recorded_on=_day(recorded_on, "--recorded-on"), entered_by=entered_by)
+        out.print(f"data/readings.csv: {r.added} reading(s) added, {r.replaced} replaced (the earlier kept), "
+                  f"{r.unchanged} already recorded.")
+        for why, n in sorted(r.skipped.items()):
+            out.print(f"  left out: {n} row(s) of {why}")
     _run(body)
 
 
