@@ -89,7 +89,7 @@ def test_a_fingertips_export_is_imported(real_project):
         ("I-SO1-1", "Kent", "2022/23", "9.1", "E10000016", "%"),
         ("I-SO1-1", "Medway", "2022/23", "12.4", "E06000035", "%"),
         ("I-SO3-2", "Kent", "2022/23", "65.2", "E10000016", "%")]
-    assert all(r["source_name"].startswith("OHID Fingertips, indicator 93") and r["baseline"] == "" for r in new)
+    assert all(r["authority"].startswith("OHID Fingertips, indicator 93") and r["baseline"] == "" for r in new)
     for why in ("an area other than", "a breakdown by category", "the Persons row is taken", "no value", "no indicator of ours"):
         assert why in out
     # again: nothing added; a changed value refused without --replace, kept with it
@@ -133,4 +133,4 @@ def test_our_own_columns_and_every_refusal(real_project):
     f.write_text("indicator,period,area,value,note\n" + good.strip() + ",INVENTED\n", encoding="utf-8")
     status, out, err = run_cli("readings", "import", f, "--recorded-on", "2026-01-20", "--project", real_project)
     assert status == 0, err
-    assert readings(real_project)[-1]["source_name"] == "file ours.csv"
+    assert readings(real_project)[-1]["authority"] == "file ours.csv"

@@ -534,7 +534,7 @@ def progress_import(files: List[Path] = typer.Argument(..., help="Filled workboo
 def readings_import(files: List[Path] = typer.Argument(..., help="An OHID Fingertips data export (CSV), or a CSV with indicator, period, area, value."),
                     replace: bool = typer.Option(False, "--replace", help="Record a changed value for a period already recorded (the earlier value is kept as history)."),
                     recorded_on: Optional[str] = RecordedOnOpt,
-                    entered_by: str = typer.Option("", "--entered-by", help="Who is importing (kept with each reading)."),
+                    entered_by: str = typer.Option("", "--entered-by", help="Who is importing (kept with each reading as its officer entry; default your login name)."),
                     root: Optional[Path] = RootOpt):
     """Check indicator readings and add them to data/readings.csv, all or nothing."""
     from .readings import import_readings

@@ -116,7 +116,7 @@ PROGRESS_COLUMNS = ("action", "period", "revision", "status", "narrative", "evid
                     "reported_on", "entered_by", "entered_on", "source_file", "note")
 #: data/readings.csv, in this column order
 READINGS_COLUMNS = ("indicator", "period", "area", "revision", "value", "unit", "baseline", "area_code",
-                    "source", "page", "line", "source_name", "entered_by", "entered_on", "note")
+                    "source", "page", "line", "note", "entered_by", "entered_on", "authority")
 AREAS = ("Kent", "Medway", "Kent and Medway")
 
 
@@ -180,11 +180,6 @@ def check_monitoring_tables(tables: dict, data_dir: Path) -> None:
         where = Path(data_dir) / "readings.csv"
         if len(row.get("revision", [])) != 1 or _rev(row) < 1:
             raise TableError(where, row.number, "revision", "one whole number from 1")
-        if not row.get("source") and not row.get("source_name"):
-            raise TableError(where, row.number, "source",
-                             "a reading needs its source: a document id (with line) or a source_name")
-        if row.get("source") and not row.get("line"):
-            raise TableError(where, row.number, "line", "a reading from a source document needs its line")
     for name, key in (("progress", ("action", "period")), ("readings", ("indicator", "area", "period"))):
         groups: dict[tuple, list] = {}
         for row in tables.get(name, []):

@@ -11,7 +11,11 @@ left out, and where a period has rows by sex the "Persons" row is taken. Rows wi
 (suppressed) are left out. Everything left out is counted in the summary.
 
 Our own columns: indicator, period, area, value, and optionally unit, area_code,
-source_name, note.
+authority (where the figure comes from), note.
+
+An imported reading is an officer's entry (tables.OFFICER_ENTRY): who imported it
+(entered_by), when (entered_on, which decides which quarter's update first shows it) and on
+what authority (the source it names: "OHID Fingertips, indicator 93085 (...), file ...").
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from .monitoring import AREAS, READINGS_COLUMNS, MonitoringError, format_problem
 from .project import Paths
 
 FINGERTIPS_REQUIRED = ("Indicator ID", "Area Code", "Area Name", "Time period", "Value")
-OWN_COLUMNS = ("indicator", "period", "area", "value", "unit", "area_code", "source_name", "note")
+OWN_COLUMNS = ("indicator", "period", "area", "value", "unit", "area_code", "authority", "note")
 
 
 @dataclass
@@ -106,7 +110,7 @@ def read_fingertips(path: Path, header, rows, indicators, problems, result) -> l
             continue
         row = {"where": where, "indicator": ind["id"], "period": period, "area": area, "value": value,
                "unit": "", "area_code": (r.get("Area Code") or "").strip(),
-               "source_name": f"OHID Fingertips, indicator {r['Indicator ID'].strip()} "
+               "authority": f"OHID Fingertips, indicator {r['Indicator ID'].strip()} "
                               f"({(r.get('Indicator Name') or '').strip()}), file {Path(path).name}",
                "note": "; ".join(x for x in ((f"Sex: {r.get('Sex')}" if r.get("Sex") else ""),
                                              (f"Age: {r.get('Age')}" if r.get("Age") else ""),
@@ -149,14 +153,16 @@ def read_own(path: Path, header, rows, problems) -> list[dict]:
         row = {k: (r.get(k) or "").strip() for k in OWN_COLUMNS}
         row["where"] = f"{path}, row {i + 2}"
         row["columns"] = {k: f"'{k}'" for k in OWN_COLUMNS}
-        row["source_name"] = row["source_name"] or f"file {Path(path).name}"
+        row["authority"] = row["authority"] or f"file {Path(path).name}"
         out.append(row)
     return out
 
 
 def import_readings(paths: Paths, files: list[Path], *, replace: bool = False,
                     recorded_on: _dt.date | None = None, entered_by: str = "") -> ReadingsResult:
+    import getpass
     recorded_on = recorded_on or _dt.date.today()
+    entered_by = entered_by or getpass.getuser()
     ind_header, ind_rows = read_rows(paths.data / "indicators.csv")
     indicators = {r["id"]: r for r in ind_rows}
     target = paths.data / "readings.csv"
@@ -221,7 +227,7 @@ def import_readings(paths: Paths, files: list[Path], *, replace: bool = False,
         seen[key] = where
         new = {"indicator": ind["id"], "period": row["period"], "area": row["area"], "value": _fmt(value),
                "unit": unit, "baseline": "", "area_code": row.get("area_code", ""), "source": "", "page": "",
-               "line": "", "source_name": row["source_name"], "entered_by": entered_by,
+               "line": "", "authority": row["authority"], "entered_by": entered_by,
                "entered_on": recorded_on.isoformat(), "note": row.get("note", "")}
         old = current.get(key)
         if old is not None and _number(old["value"]) == value:
