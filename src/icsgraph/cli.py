@@ -416,7 +416,7 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
             root: Optional[Path] = RootOpt):
     """The main job: build, validate, write the gap report, the network page and every canned query's answer, and print where each one is.
 
-    Writes graph.ttl, validation.txt, gaps.html/.md/.csv/.json, network.html, queries/NAME.csv (parameterised queries run with their example values) and the web pages as static files (site/index.html, as 'icsgraph site') under build/ or --out DIR. Exit status 1 if the graph does not conform to the SHACL shapes or the network page fails; the other outputs are still written."""  # noqa: E501
+    Writes graph.ttl, validation.txt, gaps.html/.md/.csv/.json, network.html, progress.html/.md/.csv/.json (the collated progress update of the latest quarter with returns), queries/NAME.csv (parameterised queries run with their example values) and the web pages as static files (site/index.html, as 'icsgraph site') under build/ or --out DIR. Exit status 1 if the graph does not conform to the SHACL shapes or the network page fails; the other outputs are still written."""  # noqa: E501
     from .build import build as do_build, count_classes, write_atomically
     from .gaps import gap_report, write_report
     from .queries import list_queries, load_graph, render_answer, run_on_graph
@@ -449,6 +449,11 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
             written.append(("network page", target / "network.html"))
         except Exception as e:  # noqa: BLE001 - report it, keep the other outputs
             notes.append(f"the network page could not be written: {e}")
+        from .report import collate, write_report as write_progress
+        progress = collate(None, as_of=day, graph=graph, queries_dir=paths.queries)
+        for kind in ("html", "md", "csv", "json"):
+            written.append((f"progress update {progress['period']} ({kind})",
+                            write_progress(progress, target / f"progress.{kind}", kind)))
         answered = 0
         for q in list_queries(paths.queries):
             missing = [p.name for p in q.params if p.example is None and p.default is None]
@@ -469,6 +474,7 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
         out.print(f"Built {len(g)} triples: " + ", ".join(f"{n} {cls}" for cls, n in counts.items()) + ".")
         out.print("Validation: " + ("the graph conforms." if conforms else f"{len(problems)} problem(s)."))
         out.print(report["summary"])
+        out.print(progress["summary"])
         width = max(len(what) for what, _ in written)
         for what, path in written:
             out.print(f"  {what:<{width}}  {path}")
@@ -527,6 +533,45 @@ def progress_import(files: List[Path] = typer.Argument(..., help="Filled workboo
         r = import_returns(paths, files, replace=replace, recorded_on=_day(recorded_on, "--recorded-on"))
         out.print(f"data/progress.csv: {r.added} return(s) added, {r.replaced} replaced (the earlier kept), "
                   f"{r.unchanged} already recorded, from {r.files} file(s). Run 'icsgraph all' to see them everywhere.")
+    _run(body)
+
+
+@progress_app.command("report")
+def progress_report(period: Optional[str] = typer.Option(None, "--period", help="The quarter, e.g. 2025-Q4 (default: the latest quarter any return is for; with none, the last quarter that has ended)."),
+                    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="html, md, csv or json (default: the --out file's suffix; with neither, html and md)."),
+                    out_path: Optional[Path] = typer.Option(None, "--out", help="Write the update to this file."),
+                    as_of: Optional[str] = typer.Option(None, "--as-of", help="Today's date for 'past due' and 'stale', YYYY-MM-DD (default today; an earlier quarter's update is taken as at its collation date)."),
+                    endpoint: Optional[str] = typer.Option(None, "--endpoint", help="Read the graph from this SPARQL endpoint instead of build/graph.ttl."),
+                    graph_iri: Optional[str] = typer.Option(None, "--graph", help="With --endpoint: the named graph (default https://w3id.org/icsgraph/graph)."),
+                    root: Optional[Path] = RootOpt):
+    """The council-wide collated progress update for a quarter: per outcome and directorate, actions by status, at-risk and off-track actions with narratives, past due with no return, missing and stale returns; per indicator its readings against target (chart, and the Open SDG pace measure); what changed since the previous quarter; corrections recorded since.
+
+    Written as it stood at the quarter's collation date (the end of the next quarter), so an earlier quarter's update can be written again exactly; every figure comes from a canned query."""  # noqa: E501
+    from .report import FORMATS as REPORT_FORMATS, collate, write_report
+    paths = _paths(root)
+
+    def body():
+        if fmt and fmt not in REPORT_FORMATS:
+            raise UserError(f"unknown report format '{fmt}' (one of {', '.join(REPORT_FORMATS)})")
+        if period:
+            from .monitoring import Quarter
+            Quarter.parse(period)
+        if out_path:
+            kind = fmt or {"htm": "html", "markdown": "md"}.get(out_path.suffix.lower().lstrip("."), out_path.suffix.lower().lstrip("."))
+            if kind not in REPORT_FORMATS:
+                raise UserError(f"cannot tell the report format from '{out_path.name}': add --format ({', '.join(REPORT_FORMATS)})")
+            targets = [(out_path, kind)]
+        else:
+            targets = [(paths.build / f"progress.{k}", k) for k in ([fmt] if fmt else ["html", "md"])]
+        if not endpoint and not paths.graph.exists():
+            raise UserError(f"{paths.graph} does not exist: run 'icsgraph build' first")
+        report = collate(period, as_of=_day(as_of, "--as-of"), graph_path=paths.graph, endpoint=endpoint,
+                         endpoint_graph=graph_iri or (None if not endpoint else "https://w3id.org/icsgraph/graph"),
+                         queries_dir=paths.queries, with_charts=any(k == "html" for _, k in targets))
+        out.print(report["summary"])
+        for path, kind in targets:
+            write_report(report, path, kind)
+            out.print(f"Wrote {path}")
     _run(body)
 
 
