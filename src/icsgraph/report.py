@@ -165,7 +165,9 @@ def chart_svg(indicator: dict, series: list[dict]) -> str:
         if ticks:
             xs = sorted(ticks)
             ax.set_xticks(xs)
-            ax.set_xticklabels([ticks[x] for x in xs], rotation=0)
+            crowded = len(xs) > 4 or (max(xs) - min(xs)) < 2 * len(xs)
+            ax.set_xticklabels([ticks[x] for x in xs], rotation=45 if crowded else 0,
+                               ha="right" if crowded else "center")
             ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
         unit = next((r.get("unit") for r in series if r.get("unit")), "")
         ax.set_ylabel(unit or "value")
