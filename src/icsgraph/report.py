@@ -248,7 +248,8 @@ def collate(period: str | None = None, *, as_of: _dt.date | None = None, graph=N
                      + (f"last return for {last_return[name]}" if name in last_return else "no return ever recorded"))
         by_directorate.append({**d, "returned": None if m is None else m["returned"],
                                "missing": "0" if m is None else m["missing"],
-                               "return_state": "complete" if m is None else m["state"],
+                               "return_state": ("complete" if m is None else
+                                                "no return" if m["returned"] == "0" else "incomplete"),
                                "last_return": last_return.get(name), "stale": stale,
                                "at_risk_actions": [r["action"] for r in risky if r["directorate"] == name],
                                "past_due_no_return": [r["action"] for r in past_due if r["directorate"] == name]})
