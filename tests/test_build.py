@@ -353,9 +353,9 @@ CELL = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20
 @given(st.lists(CELL, min_size=19, max_size=19), st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))
 def test_any_cells_under_a_good_header_read_or_fail_with_a_table_error(tmp_path, cells, encoding):
     import io
-    header = ["id", "outcome", "label", "text", "baseline_value", "unit", "baseline_period", "target_value",
+    header = ["id", "outcome", "label", "text", "target_value", "unit", "fingertips_id",
               "target_text", "target_year", "direction", "geography", "status", "topics", "source", "page",
-              "line", "entered_on", "note"]
+              "line", "entered_on", "note"]  # (baselines are readings now: readings.csv)
     buf = io.StringIO()
     csv.writer(buf).writerows([header, cells])
     try:
@@ -366,9 +366,9 @@ def test_any_cells_under_a_good_header_read_or_fail_with_a_table_error(tmp_path,
 
 
 def test_odd_numbers_and_digits_are_table_errors(tmp_path):
-    for cells, column in ((["x", "", "L", "T", "NaN"], "baseline_value"), (["x", "", "L", "T", "1e9999"], "baseline_value"),
-                          (["x", "", "L", "T", "", "", "", "", "", "", "", "", "defined", "", "s", "²"], "page")):
-        header = ["id", "outcome", "label", "text", "baseline_value", "unit", "baseline_period", "target_value",
+    for cells, column in ((["x", "", "L", "T", "NaN"], "target_value"), (["x", "", "L", "T", "1e9999"], "target_value"),
+                          (["x", "", "L", "T", "", "", "", "", "", "", "defined", "", "s", "²"], "page")):
+        header = ["id", "outcome", "label", "text", "target_value", "unit",
                   "target_text", "target_year", "direction", "geography", "status", "topics", "source", "page"]
         rows = [header, cells + [""] * (len(header) - len(cells))]
         from icsgraph.tables import TABLES_BY_NAME, TableError, read_table
