@@ -194,7 +194,8 @@ def check_monitoring_tables(tables: dict, data_dir: Path) -> None:
 
 def derive_nodes(tables: dict) -> None:
     """Give each return and reading row its node id (`node`) and, when replaced, the node of
-    the revision that replaced it (`replaced_by_node`)."""
+    the revision that replaced it (`replaced_by_node`); mark each action's latest return in
+    force (`is_latest`)."""
     for name, key, fmt in (("progress", ("action", "period"), lambda r: f"{r['action']}-{r['period']}"),
                            ("readings", ("indicator", "area", "period"),
                             lambda r: f"{r['indicator']}/{slug(r['area'])}/{slug(r['period'])}")):
@@ -208,6 +209,21 @@ def derive_nodes(tables: dict) -> None:
                 row.values["node"] = fmt(row) + ("" if last else f"-r{_rev(row)}")
                 row.values["replaced_by_node"] = None if last else group[i + 1].values.get("node") or (
                     fmt(row) + ("" if i + 1 == len(group) - 1 else f"-r{_rev(group[i + 1])}"))
+    latest: dict[str, object] = {}
+    for row in tables.get("progress", []):
+        if row.values.get("replaced_by_node") is None:
+            if row["action"] not in latest or row["period"] > latest[row["action"]]["period"]:
+                latest[row["action"]] = row
+    for row in latest.values():
+        row.values["is_latest"] = True
+
+
+def _latest_return(g, s, row, col, tables):
+    """An action's latest return (the latest quarter returned, the revision in force) is its
+    icsg:latestReturn: where its progress now stands."""
+    from .namespaces import node
+    if row.table == "progress" and row.values.get("is_latest"):
+        g.add((node("action", row["action"]), ICSG.latestReturn, s))
 
 
 def _replaced_by(g, s, row, col, tables):
@@ -252,6 +268,7 @@ from rdflib.namespace import RDFS as _RDFS  # noqa: E402
 RDFS_LABEL = _RDFS.label
 RULES = {
     "replaced-by": _replaced_by,
+    "latest-return": _latest_return,
     "period-end": _period_end,
     "return-label": _return_label,
     "reading-label": _reading_label,

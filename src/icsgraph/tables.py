@@ -250,7 +250,6 @@ TABLES: tuple[Table, ...] = (
         C("outcomes", "outcomes", prop=ICSG.contributesTo, link="outcome"),
         C("outcomes_raw", prop=ICSG.outcomeCodesAsWritten, datatype=STR),
         C("enabler", "ref", False, "enablers", prop=ICSG.supportsEnabler, link="enabler"),
-        C("progress", prop=ICSG.progress, datatype=STR),
         C("topics", "topics", **TOPICS)) + _prov(raw_text=True),
         about="action/{id}", virtual=(Virtual(RDF.type, ICSG.Action),)),
     Table("action_services", (
@@ -278,7 +277,7 @@ TABLES: tuple[Table, ...] = (
     Table("progress", (
         C("action", "ref", True, "actions", prop=ICSG.returnFor, link="action", rule="return-label"),
         C("period", "period", True, prop=ICSG.period, datatype=STR, rule="period-end"),
-        C("revision", "ints", True, prop=ICSG.revision, datatype="integer", rule="replaced-by"),
+        C("revision", "ints", True, prop=ICSG.revision, datatype="integer", rule=("replaced-by", "latest-return")),
         C("status", "enum", True, choices=STATUS_NOTATIONS, prop=ICSG.status,
           values={n: STATUS[n] for n in STATUS_NOTATIONS}),
         C("narrative", prop=ICSG.narrative, datatype=STR), C("evidence", prop=ICSG.evidence, datatype=STR),
