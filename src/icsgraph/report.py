@@ -2,7 +2,10 @@
 
 Every figure is the answer of a canned query run through `queries.run_query` (so the same
 update comes from a remote SPARQL store with --endpoint): action-status, outcome-progress,
-directorate-progress, returns-missing, returns-history, indicator-targets, indicator-trend.
+directorate-progress, returns-history, indicator-targets, indicator-trend. The status counts
+and missing returns are counted from the action-status answer as the record stood (the
+outcome-progress, directorate-progress and returns-missing queries give the same counts on
+Oxigraph and rdflib, but not for actions added later, and Virtuoso 7 miscounts them).
 This module only arranges the answers, works out the Open SDG progress measure for each
 indicator, draws the charts (matplotlib, SVG) and writes HTML, Markdown, CSV or JSON.
 
@@ -209,11 +212,13 @@ def collate(period: str | None = None, *, as_of: _dt.date | None = None, graph=N
     taken = min(today, cutoff)
     p = str(q)
 
-    actions = run_query("action-status", period=p, **where)
-    before = {r["action"]: r for r in run_query("action-status", period=str(prev), **where)}
+    def as_it_stood(rows, day):  # an action added to the tables after the day was not there yet
+        return [r for r in rows if not r.get("added_on") or r["added_on"] <= day.isoformat()]
+    actions = as_it_stood(run_query("action-status", period=p, **where), cutoff)
+    before = {r["action"]: r for r in as_it_stood(run_query("action-status", period=str(prev), **where),
+                                                   prev.collation_date)}
     outcomes = _counts(actions, "outcome", run_query("outcome-progress", period=p, **where))
     directorates = _counts(actions, "directorate", run_query("directorate-progress", period=p, **where))
-    missing = {r["directorate"]: r for r in run_query("returns-missing", period=p, **where)}
     history = run_query("returns-history", **where)
     indicators = run_query("indicator-targets", **where)
 
@@ -238,6 +243,16 @@ def collate(period: str | None = None, *, as_of: _dt.date | None = None, graph=N
         r["action"] for r in actions if r.get("previous_status") in ("Complete", "Stopped") and not r.get("status")}
     past_due = [r for r in actions if r.get("due") and r["due"] < taken.isoformat() and not r.get("status")
                 and r["action"] not in closed_before]
+    # the returns-missing answer, counted from action-status as the record stood (so an action
+    # added to the tables after the update was taken is not counted as missing)
+    missing = {}
+    for r in actions:
+        if r["action"] in closed_before:
+            continue
+        m = missing.setdefault(r["directorate"], {"open_actions": 0, "returned": 0, "missing": 0})
+        m["open_actions"] += 1
+        m["returned" if r.get("status") else "missing"] += 1
+    missing = {k: {kk: str(vv) for kk, vv in v.items()} for k, v in missing.items() if v["missing"]}
     by_directorate = []
     for d in directorates:
         name = d["directorate"]
@@ -266,6 +281,11 @@ def collate(period: str | None = None, *, as_of: _dt.date | None = None, graph=N
                             "change": "first return" if not r.get("previous_status") else "return after a gap",
                             "from": r.get("previous_status"), "to": r["status"],
                             "from_colour": None, "to_colour": r.get("status_colour")})
+    for r in actions:
+        if r["action"] not in before:
+            changes.append({"action": r["action"], "title": r["title"], "directorate": r["directorate"],
+                            "change": f"action added to the tables on {r.get('added_on')}", "from": None,
+                            "to": r.get("status"), "from_colour": None, "to_colour": r.get("status_colour")})
     later = [r for r in history if r["period"] <= p and r["recorded_on"] > cutoff.isoformat()]
     corrections = [{**r, "kind": "correction" if r["revision"] != "1" else "late return"} for r in later]
     replaced_in_time = [r for r in known if r["period"] == p and r["revision"] != "1"]
