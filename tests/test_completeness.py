@@ -45,7 +45,8 @@ def test_a_dropped_row_is_reported(tmp_path):
         drop_row(data, table, row["id"])
     # links to the dropped rows go too, as an officer deleting them would have to do
     for table, column, value in (("commitment_mechanisms.csv", "commitment", commitment["id"]),
-                                 ("logframe.csv", "indicator", "I-SO2-1")):
+                                 ("logframe.csv", "indicator", "I-SO2-1"),
+                                 ("readings.csv", "indicator", "I-SO2-1")):
         path = data / table
         with open(path, newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))

@@ -89,7 +89,9 @@ def test_query_files_follow_the_conventions(query):
         assert f"?_{p.name}" in head
         for sub in subqueries(query.text):
             assert f"?_{p.name}" not in sub
-    assert "NOT EXISTS" not in query.text.upper()  # gaps use MINUS: fast on Oxigraph
+    if "progress" not in query.tags:  # the monitoring queries test "replaced by the collation
+        # date" against a date worked out in the outer group, which MINUS cannot see; returns are few
+        assert "NOT EXISTS" not in query.text.upper()  # gaps use MINUS: fast on Oxigraph
 
 
 # --- answers on the fixture, worked out by hand ---------------------------------------------
@@ -181,7 +183,7 @@ def test_actions_due_is_strictly_before_the_date(ask):
 def test_overdue_actions_show_progress_and_leave_out_the_day_itself(ask):
     # past due is not a failure: A-PH-03 is listed with the progress recorded for it
     assert pick(ask("overdue-actions", as_of="2025-06-01"), "action", "progress") == [
-        ("A-PH-03", "Pilot launched in two districts"), ("A-GET-01", None)]
+        ("A-PH-03", "2025-Q1: On track. Pilot launched in two districts"), ("A-GET-01", None)]  # its latest return
     assert pick(ask("overdue-actions", as_of="2027-01-01"), "action", "due") == [
         ("A-PH-03", "2024-12-31"), ("A-GET-01", "2025-03-31"), ("A-CYPE-01", "2025-06-01"),
         ("A-PH-01", "2026-03-31"), ("A-PH-04", "2026-09-30"), ("A-CYPE-02", "2026-12-31")]
@@ -350,7 +352,8 @@ def test_graph_counts(ask):
 
 def test_source_documents(ask):
     assert pick(ask("source-documents"), "source", "publisher", "file", "nodes") == [
-        ("plan", "Test Council", "data/sources/plan.txt", "31"), ("strat", None, "data/sources/strat.txt", "24")]
+        # the baselines are readings (readings.csv) citing their document: 1 from plan, 6 from strat
+        ("plan", "Test Council", "data/sources/plan.txt", "32"), ("strat", None, "data/sources/strat.txt", "30")]
 
 
 # --- both engines, edge cases, parameters --------------------------------------------------

@@ -112,7 +112,8 @@ def test_loneliness_indicator_is_tracked_by_three_directorates(built):
            PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
            SELECT ?d ?baseline ?target WHERE {
              ?e icsg:tracksIndicator ?i ; icsg:trackedBy/rdfs:label ?d .
-             ?i icsg:code "I-SO2-1" ; icsg:baselineValue ?baseline ; icsg:targetValue ?target . }"""
+             ?i icsg:code "I-SO2-1" ; icsg:baselineReading/<http://purl.org/linked-data/sdmx/2009/measure#obsValue> ?baseline ;
+                icsg:targetValue ?target . }"""
     rows = {(str(d), float(b), float(t)) for d, b, t in g.query(q)}
     assert {d for d, _, _ in rows} == {"Communities", "Adult Social Care and Health", "Growth, Environment and Transport"}
     assert {(b, t) for _, b, t in rows} == {(7.3, 5.0)}

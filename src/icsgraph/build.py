@@ -17,6 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
 from .namespaces import ICSG, ID, PREFIXES, node, topic
+from .monitoring import RULES as MONITORING_RULES
 from .tables import TABLES, Column, Row, Table, read_tables
 
 KCC_STRATEGY = "km-ics"
@@ -129,6 +130,7 @@ RULES = {
     "else-about-strategy": _else_about_strategy,
     "hidden-label-of-mechanism": _hidden_label_of_mechanism,
     "label-else-mechanism-label": _label_else_mechanism_label,
+    **MONITORING_RULES,
 }
 
 
@@ -168,6 +170,7 @@ def build_graph(data_dir: Path, ontology_dir: Path, notes: list[str] | None = No
     onto, topics = load_ontology(ontology_dir)
     tables = read_tables(Path(data_dir), topic_names(topics), notes)
     g = tables_to_graph(tables)
+    g += Graph().parse(Path(ontology_dir) / "status.ttl")  # the progress status scheme
     for t in topics.subjects(RDF.type, SKOS.Concept):
         g.add((t, RDF.type, ICSG.Topic))
     g += topics

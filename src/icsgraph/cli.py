@@ -34,10 +34,11 @@ def fail(message: str) -> None:
 
 def _run(fn):
     """Run a command body, turning known user errors into exit status 1 with a message."""
+    from .monitoring import MonitoringError
     from .tables import TableError
     try:
         return fn()
-    except (TableError, QueryError, UserError, FileNotFoundError) as e:
+    except (TableError, QueryError, UserError, FileNotFoundError, MonitoringError) as e:
         fail(str(e))
 
 
@@ -417,7 +418,7 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
             root: Optional[Path] = RootOpt):
     """The main job: build, validate, write the gap report, the network page and every canned query's answer, and print where each one is.
 
-    Writes graph.ttl, validation.txt, gaps.html/.md/.csv/.json, network.html, queries/NAME.csv (parameterised queries run with their example values) and the web pages as static files (site/index.html, as 'icsgraph site') under build/ or --out DIR. Exit status 1 if the graph does not conform to the SHACL shapes or the network page fails; the other outputs are still written."""  # noqa: E501
+    Writes graph.ttl, validation.txt, gaps.html/.md/.csv/.json, network.html, progress.html/.md/.csv/.json (the collated progress update of the latest quarter with returns), queries/NAME.csv (parameterised queries run with their example values) and the web pages as static files (site/index.html, as 'icsgraph site') under build/ or --out DIR. Exit status 1 if the graph does not conform to the SHACL shapes or the network page fails; the other outputs are still written."""  # noqa: E501
     from .build import build as do_build, count_classes, write_atomically
     from .gaps import gap_report, write_report
     from .queries import list_queries, load_graph, render_answer, run_on_graph
@@ -450,6 +451,11 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
             written.append(("network page", target / "network.html"))
         except Exception as e:  # noqa: BLE001 - report it, keep the other outputs
             notes.append(f"the network page could not be written: {e}")
+        from .report import collate, write_report as write_progress
+        progress = collate(None, as_of=day, graph=graph, queries_dir=paths.queries)
+        for kind in ("html", "md", "csv", "json"):
+            written.append((f"progress update {progress['period']} ({kind})",
+                            write_progress(progress, target / f"progress.{kind}", kind)))
         answered = 0
         for q in list_queries(paths.queries):
             missing = [p.name for p in q.params if p.example is None and p.default is None]
@@ -470,11 +476,123 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
         out.print(f"Built {len(g)} triples: " + ", ".join(f"{n} {cls}" for cls, n in counts.items()) + ".")
         out.print("Validation: " + ("the graph conforms." if conforms else f"{len(problems)} problem(s)."))
         out.print(report["summary"])
+        out.print(progress["summary"])
         width = max(len(what) for what, _ in written)
         for what, path in written:
             out.print(f"  {what:<{width}}  {path}")
         if notes:
             raise UserError("; ".join(notes))
+    _run(body)
+
+
+# --- the quarterly monitoring cycle ------------------------------------------------------------
+
+progress_app = typer.Typer(no_args_is_help=True, help="Directorates' quarterly progress returns and the collated progress update.")
+readings_app = typer.Typer(no_args_is_help=True, help="Readings of the indicators (OHID Fingertips exports, or our own columns).")
+app.add_typer(progress_app, name="progress")
+app.add_typer(readings_app, name="readings")
+
+RecordedOnOpt = typer.Option(None, "--recorded-on", help="The date to record the import under, YYYY-MM-DD (default today); "
+                             "it decides which quarter's update first includes it.")
+
+
+def _day(value: Optional[str], option: str):
+    import datetime as _dt
+    if not value:
+        return None
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{option} must be a date written YYYY-MM-DD, not {value!r}") from None
+
+
+@progress_app.command("template")
+def progress_template(directorate: str = typer.Option(..., "--directorate", help="The directorate: id, name or abbreviation, e.g. GET."),
+                      period: str = typer.Option(..., "--period", help="The quarter, e.g. 2025-Q4 (calendar quarters: Q4 is October to December)."),
+                      out_path: Optional[Path] = typer.Option(None, "--out", help="The workbook to write (default build/returns/return-DIRECTORATE-PERIOD.xlsx)."),
+                      root: Optional[Path] = RootOpt):
+    """Write a directorate's return workbook for one quarter: its actions (id, title, lead, due date, measure, last status and narrative, protected), a status drop-down, and narrative and evidence columns."""
+    from .progress import write_template
+    paths = _paths(root)
+
+    def body():
+        path, n = write_template(paths, directorate, period, out_path)
+        out.print(f"Wrote {path}: {n} action(s). Fill in Status (and Narrative, required for at risk or off track), "
+                  f"then: icsgraph progress import {path.name}")
+    _run(body)
+
+
+@progress_app.command("import")
+def progress_import(files: List[Path] = typer.Argument(..., help="Filled workbooks (.xlsx) or CSV files of returns."),
+                    replace: bool = typer.Option(False, "--replace", help="Replace a different return already recorded for the same action and quarter (the earlier one is kept as history)."),
+                    recorded_on: Optional[str] = RecordedOnOpt,
+                    root: Optional[Path] = RootOpt):
+    """Check returns and add them to data/progress.csv: every row of every file is checked first, and nothing is written unless all are right."""
+    from .progress import import_returns
+    paths = _paths(root)
+
+    def body():
+        r = import_returns(paths, files, replace=replace, recorded_on=_day(recorded_on, "--recorded-on"))
+        out.print(f"data/progress.csv: {r.added} return(s) added, {r.replaced} replaced (the earlier kept), "
+                  f"{r.unchanged} already recorded, from {r.files} file(s). Run 'icsgraph all' to see them everywhere.")
+    _run(body)
+
+
+@progress_app.command("report")
+def progress_report(period: Optional[str] = typer.Option(None, "--period", help="The quarter, e.g. 2025-Q4 (default: the latest quarter any return is for; with none, the last quarter that has ended)."),
+                    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="html, md, csv or json (default: the --out file's suffix; with neither, html and md)."),
+                    out_path: Optional[Path] = typer.Option(None, "--out", help="Write the update to this file."),
+                    as_of: Optional[str] = typer.Option(None, "--as-of", help="Today's date for 'past due' and 'stale', YYYY-MM-DD (default today; an earlier quarter's update is taken as at its collation date)."),
+                    endpoint: Optional[str] = typer.Option(None, "--endpoint", help="Read the graph from this SPARQL endpoint instead of build/graph.ttl."),
+                    graph_iri: Optional[str] = typer.Option(None, "--graph", help="With --endpoint: the named graph (default https://w3id.org/icsgraph/graph)."),
+                    root: Optional[Path] = RootOpt):
+    """The council-wide collated progress update for a quarter: per outcome and directorate, actions by status, at-risk and off-track actions with narratives, past due with no return, missing and stale returns; per indicator its readings against target (chart, and the Open SDG pace measure); what changed since the previous quarter; corrections recorded since.
+
+    Written as it stood at the quarter's collation date (the end of the next quarter), so an earlier quarter's update can be written again exactly; every figure comes from a canned query."""  # noqa: E501
+    from .report import FORMATS as REPORT_FORMATS, collate, write_report
+    paths = _paths(root)
+
+    def body():
+        if fmt and fmt not in REPORT_FORMATS:
+            raise UserError(f"unknown report format '{fmt}' (one of {', '.join(REPORT_FORMATS)})")
+        if period:
+            from .monitoring import Quarter
+            Quarter.parse(period)
+        if out_path:
+            kind = fmt or {"htm": "html", "markdown": "md"}.get(out_path.suffix.lower().lstrip("."), out_path.suffix.lower().lstrip("."))
+            if kind not in REPORT_FORMATS:
+                raise UserError(f"cannot tell the report format from '{out_path.name}': add --format ({', '.join(REPORT_FORMATS)})")
+            targets = [(out_path, kind)]
+        else:
+            targets = [(paths.build / f"progress.{k}", k) for k in ([fmt] if fmt else ["html", "md"])]
+        if not endpoint and not paths.graph.exists():
+            raise UserError(f"{paths.graph} does not exist: run 'icsgraph build' first")
+        report = collate(period, as_of=_day(as_of, "--as-of"), graph_path=paths.graph, endpoint=endpoint,
+                         endpoint_graph=graph_iri or (None if not endpoint else "https://w3id.org/icsgraph/graph"),
+                         queries_dir=paths.queries, with_charts=any(k == "html" for _, k in targets))
+        out.print(report["summary"])
+        for path, kind in targets:
+            write_report(report, path, kind)
+            out.print(f"Wrote {path}")
+    _run(body)
+
+
+@readings_app.command("import")
+def readings_import(files: List[Path] = typer.Argument(..., help="An OHID Fingertips data export (CSV), or a CSV with indicator, period, area, value."),
+                    replace: bool = typer.Option(False, "--replace", help="Record a changed value for a period already recorded (the earlier value is kept as history)."),
+                    recorded_on: Optional[str] = RecordedOnOpt,
+                    entered_by: str = typer.Option("", "--entered-by", help="Who is importing (kept with each reading as its officer entry; default your login name)."),
+                    root: Optional[Path] = RootOpt):
+    """Check indicator readings and add them to data/readings.csv, all or nothing."""
+    from .readings import import_readings
+    paths = _paths(root)
+
+    def body():
+        r = import_readings(paths, files, replace=replace, recorded_on=_day(recorded_on, "--recorded-on"), entered_by=entered_by)
+        out.print(f"data/readings.csv: {r.added} reading(s) added, {r.replaced} replaced (the earlier kept), "
+                  f"{r.unchanged} already recorded.")
+        for why, n in sorted(r.skipped.items()):
+            out.print(f"  left out: {n} row(s) of {why}")
     _run(body)
 
 

@@ -182,6 +182,8 @@ def row_texts(table: str, row: Row, as_written: dict[str, list[str]]) -> list[st
         texts += v if isinstance(v, list) else ([v] if v else [])
     if table == "mechanisms":
         texts += as_written.get(row["id"], [])
+    if table == "readings":  # a reading's cited line holds its value (monitoring, small wiring)
+        texts.append(format(row["value"], "f"))
     return [t for t in texts if norm(t)]
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
-from .namespaces import ICSG, ORG
+from .namespaces import ICSG, ID, ORG, PROV, QB, SDMX_ATTRIBUTE, SDMX_DIMENSION, SDMX_MEASURE, STATUS
 
 OUTCOME_CODE = re.compile(r"^SO[1-6]$")
 IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -43,7 +43,7 @@ class Column:
     """One column: how its cells are checked, and (CSVW-style) what each becomes in RDF.
 
     Checking: `kind` (text | id | ref | refs | outcome | outcomes | topics | list | date |
-    decimal | ints | enum), `required`, `table` (ref/refs: the table an id must be in), `choices`.
+    decimal | ints | enum | period), `required`, `table` (ref/refs: the table an id must be in), `choices`.
 
     Mapping (each value of the cell, a list cell giving one triple per item):
     - `prop`: the property (CSVW `propertyUrl`), or a tuple of them; None = not written;
@@ -139,6 +139,8 @@ ENTRY_COLUMNS = ("entered_by", "entered_on", "authority")
 
 
 C = Column
+STATUS_NOTATIONS = ("not-started", "on-track", "at-risk", "off-track", "complete", "stopped")  # ontology/status.ttl
+PERIOD = re.compile(r"^\d{4}-Q[1-4]$")
 EN, STR = "en", "string"
 CODE = dict(prop=ICSG.code, datatype=STR)          # the id, also written as the node's code
 LABEL = dict(prop=RDFS.label, datatype=EN)
@@ -195,16 +197,15 @@ TABLES: tuple[Table, ...] = (
         C("id", "id", True, **CODE),
         C("outcome", "ref", False, "outcomes", prop=ICSG.indicatorOf, link="outcome", inverse=ICSG.hasIndicator),
         C("label", required=True, **LABEL), C("text", required=True, **DESCRIPTION),
-        C("baseline_value", "decimal", prop=ICSG.baselineValue, datatype="decimal"),
         C("unit", prop=ICSG.unit, datatype=STR),
-        C("baseline_period", prop=ICSG.baselinePeriod, datatype=STR),
         C("target_value", "decimal", prop=ICSG.targetValue, datatype="decimal"),
         C("target_text", prop=ICSG.targetText, datatype=STR),
         C("target_year", prop=ICSG.targetYear, datatype=STR),
         C("direction", "enum", choices=("reduce", "increase", "maintain", "milestone"),
           prop=ICSG.direction, datatype=STR),
         C("geography", "enum", choices=("Kent", "Medway", "Kent and Medway"), prop=ICSG.geography, datatype=STR),
-        C("status", "enum", True, choices=("defined", "to-be-developed"), prop=ICSG.status, datatype=STR),
+        C("status", "enum", True, choices=("defined", "to-be-developed"), prop=ICSG.indicatorStatus, datatype=STR),
+        C("fingertips_id", "list", prop=ICSG.fingertipsId, datatype=STR),
         C("topics", "topics", **TOPICS)) + _prov(raw_text=True),
         about="indicator/{id}", virtual=(Virtual(RDF.type, ICSG.Indicator),)),
     Table("voices", (
@@ -249,7 +250,6 @@ TABLES: tuple[Table, ...] = (
         C("outcomes", "outcomes", prop=ICSG.contributesTo, link="outcome"),
         C("outcomes_raw", prop=ICSG.outcomeCodesAsWritten, datatype=STR),
         C("enabler", "ref", False, "enablers", prop=ICSG.supportsEnabler, link="enabler"),
-        C("progress", prop=ICSG.progress, datatype=STR),
         C("topics", "topics", **TOPICS)) + _prov(raw_text=True),
         about="action/{id}", virtual=(Virtual(RDF.type, ICSG.Action),)),
     Table("action_services", (
@@ -270,6 +270,37 @@ TABLES: tuple[Table, ...] = (
         C("text", required=True, **LABEL), C("timescale", prop=ICSG.timescale, datatype=STR),
         C("progress", prop=ICSG.progress, datatype=STR)) + _prov(raw_text=True),
         optional_file=True, about="logframe-entry/{id}", virtual=(Virtual(RDF.type, ICSG.LogframeEntry),)),
+    # The quarterly monitoring cycle (see monitoring.py). A return or reading is never edited
+    # in place: a later revision is added, and the one in force is the highest. `node` is
+    # derived (monitoring.derive_nodes): the one in force has the plain id, replaced ones a
+    # "-r<revision>" suffix, as the node of the next revision says (rule replaced-by).
+    Table("progress", (
+        C("action", "ref", True, "actions", prop=ICSG.returnFor, link="action", rule="return-label"),
+        C("period", "period", True, prop=ICSG.period, datatype=STR, rule="period-end"),
+        C("revision", "ints", True, prop=ICSG.revision, datatype="integer", rule=("replaced-by", "latest-return")),
+        C("status", "enum", True, choices=STATUS_NOTATIONS, prop=ICSG.status,
+          values={n: STATUS[n] for n in STATUS_NOTATIONS}),
+        C("narrative", prop=ICSG.narrative, datatype=STR), C("evidence", prop=ICSG.evidence, datatype=STR),
+        C("reported_by", "ref", True, "organisations", prop=PROV.wasAttributedTo, link="organisation"),
+        C("reported_on", "date", True, prop=ICSG.reportedOn, datatype="date"),
+        C("entered_by", prop=ICSG.enteredBy, datatype=STR),
+        C("entered_on", "date", True, prop=(ICSG.recordedOn, PROV.generatedAtTime), datatype="date"),
+        C("source_file", prop=DCTERMS.source, datatype=STR),
+        C("note", prop=SKOS.editorialNote, datatype=EN)),
+        key=("action", "period", "revision"), optional_file=True, about="return/{node}",
+        virtual=(Virtual(RDF.type, ICSG.ProgressReturn),)),
+    Table("readings", (
+        C("indicator", "ref", True, "indicators", prop=ICSG.indicator, link="indicator", rule="reading-label"),
+        C("period", required=True, prop=SDMX_DIMENSION.refPeriod, datatype=STR),
+        C("area", "enum", True, choices=("Kent", "Medway", "Kent and Medway"), prop=SDMX_DIMENSION.refArea,
+          datatype=STR),
+        C("revision", "ints", True, prop=ICSG.revision, datatype="integer", rule="replaced-by"),
+        C("value", "decimal", True, prop=SDMX_MEASURE.obsValue, datatype="decimal"),
+        C("unit", prop=SDMX_ATTRIBUTE.unitMeasure, datatype=STR),
+        C("baseline", "enum", choices=("yes",), rule="baseline-of-indicator"),
+        C("area_code", prop=ICSG.areaCode, datatype=STR)) + _prov(),
+        key=("indicator", "area", "period", "revision"), optional_file=True, about="reading/{node}",
+        virtual=(Virtual(RDF.type, QB.Observation), Virtual(QB.dataSet, ID["dataset/readings"]))),
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
@@ -333,6 +364,10 @@ def _parse(col: Column, cell: str, where):
     if col.kind == "id":
         if not IDENT.fullmatch(cell):
             raise TableError(*where, f"id '{cell}' may hold only letters, digits, - and _")
+        return cell
+    if col.kind == "period":
+        if not PERIOD.match(cell):
+            raise TableError(*where, f"'{cell}' is not a quarter written like 2025-Q4")
         return cell
     if col.kind == "outcome":
         if not OUTCOME_CODE.fullmatch(cell):
@@ -654,6 +689,9 @@ def read_tables(data_dir: Path, topic_ids: set[str], notes: list[str] | None = N
     check_links(tables, data_dir, topic_ids)
     from .completeness import check_citations
     check_citations(tables, data_dir, notes)
+    from .monitoring import check_monitoring_tables, derive_nodes
+    check_monitoring_tables(tables, data_dir)
+    derive_nodes(tables)
     return tables
 
 

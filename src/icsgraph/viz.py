@@ -112,7 +112,7 @@ PAGE_FACTS = [(ICSG.leadRole, "Lead"), (ICSG.timescale, "Timescale"), (ICSG.dueD
               (ICSG.measure, "Measure"), (ICSG.unit, "Unit"), (ICSG.baselineValue, "Baseline"),
               (ICSG.baselinePeriod, "Baseline period"), (ICSG.targetValue, "Target"),
               (ICSG.targetText, "Target (words)"), (ICSG.targetYear, "Target year"),
-              (ICSG.status, "Status"), (DCTERMS.description, "Description")]
+              (ICSG.indicatorStatus, "Status"), (DCTERMS.description, "Description")]
 
 
 # --- projection ---------------------------------------------------------------------------
