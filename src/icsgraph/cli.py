@@ -379,7 +379,7 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
             root: Optional[Path] = RootOpt):
     """The main job: build, validate, write the gap report, the network page and every canned query's answer, and print where each one is.
 
-    Writes graph.ttl, validation.txt, gaps.html/.md/.csv/.json, network.html and queries/NAME.csv (parameterised queries run with their example values) under build/ or --out DIR. Exit status 1 if the graph does not conform to the SHACL shapes or the network page fails; the other outputs are still written."""  # noqa: E501
+    Writes graph.ttl, validation.txt, gaps.html/.md/.csv/.json, network.html, queries/NAME.csv (parameterised queries run with their example values) and the web pages as static files (site/index.html, as 'icsgraph site') under build/ or --out DIR. Exit status 1 if the graph does not conform to the SHACL shapes or the network page fails; the other outputs are still written."""  # noqa: E501
     from .build import build as do_build, count_classes, write_atomically
     from .gaps import gap_report, write_report
     from .queries import list_queries, load_graph, render_answer, run_on_graph
@@ -422,6 +422,12 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
             write_atomically(target / "queries" / f"{q.name}.csv", render_answer(q, rows, "csv"))
             answered += 1
         written.append((f"{answered} canned query answers (CSV)", target / "queries"))
+        try:  # the web pages as static files (icsgraph site); its index is printed last
+            from .web.site import export_site
+            site = export_site(paths, target / "site", graph_path=graph_file)
+            written.append((f"web site ({site['pages']} pages; open this)", site["index"]))
+        except Exception as e:  # noqa: BLE001 - report it, keep the other outputs
+            notes.append(f"the web site could not be written: {e}")
         counts = count_classes(g)
         out.print(f"Built {len(g)} triples: " + ", ".join(f"{n} {cls}" for cls, n in counts.items()) + ".")
         out.print("Validation: " + ("the graph conforms." if conforms else f"{len(problems)} problem(s)."))

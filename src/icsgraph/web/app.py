@@ -72,8 +72,10 @@ class WebApp:
     """What every view needs: paths, where the graph is, the catalogue, templates."""
 
     def __init__(self, paths: Paths | None = None, *, endpoint: str | None = None,
-                 endpoint_graph: str | None = None, static: bool = False, graph: Graph | None = None):
+                 endpoint_graph: str | None = None, static: bool = False, graph: Graph | None = None,
+                 graph_path: Path | None = None):
         self.paths = paths or Paths()
+        self.graph_path = Path(graph_path) if graph_path else self.paths.graph
         self.endpoint = endpoint
         self.endpoint_graph = endpoint_graph
         self.static = static
@@ -90,7 +92,7 @@ class WebApp:
         if self.endpoint:
             return None
         if self._graph is None:
-            self._graph = load_graph(self.paths.graph, "oxigraph")
+            self._graph = load_graph(self.graph_path, "oxigraph")
         return self._graph
 
     def urls(self, current: str = "/", params: dict | None = None) -> URLs:
@@ -189,7 +191,7 @@ class WebApp:
 
 
 def make_app(paths: Paths | None = None, *, endpoint: str | None = None, endpoint_graph: str | None = None,
-             static: bool = False, graph: Graph | None = None):
+             static: bool = False, graph: Graph | None = None, graph_path: Path | None = None):
     """The Starlette application for the web app (or, with static=True, for the export)."""
     from starlette.applications import Starlette
     from starlette.routing import Mount, Route
@@ -197,7 +199,8 @@ def make_app(paths: Paths | None = None, *, endpoint: str | None = None, endpoin
 
     from . import views
 
-    web = WebApp(paths, endpoint=endpoint, endpoint_graph=endpoint_graph, static=static, graph=graph)
+    web = WebApp(paths, endpoint=endpoint, endpoint_graph=endpoint_graph, static=static, graph=graph,
+                 graph_path=graph_path)
     static_dir = Path(__file__).parent / "static"
     routes = [
         Route("/", views.home, name="home"),

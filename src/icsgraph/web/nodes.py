@@ -199,6 +199,22 @@ def triples_of(data: dict) -> Graph:
     return g
 
 
+def json_ld(g: Graph) -> str:
+    """The triples as JSON-LD (expanded: no @context to fetch), in a fixed order, so the same
+    node gives the same bytes every time."""
+    import json
+    doc = json.loads(g.serialize(format="json-ld"))
+    items = doc if isinstance(doc, list) else doc.get("@graph", [doc])
+
+    def order(value):
+        if isinstance(value, list):
+            return sorted((order(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+        if isinstance(value, dict):
+            return {k: order(v) for k, v in value.items()}
+        return value
+    return json.dumps(order(items), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
 def negotiate(accept: str) -> str | None:
     """'ttl' or 'jsonld' when the Accept header prefers RDF to HTML."""
     best, best_q = None, -1.0
@@ -297,7 +313,7 @@ def rdflib_graph(w) -> Graph:
     def make():
         if not w.endpoint:
             from ..queries import load_graph
-            return load_graph(w.paths.graph, "rdflib")
+            return load_graph(w.graph_path, "rdflib")
         g = Graph()
         for row in w.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }"):
             g.add((row["s"], row["p"], row["o"]))

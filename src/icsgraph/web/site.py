@@ -56,46 +56,21 @@ def site_urls(web) -> list[tuple[str, dict]]:
         path = node_path(iri)
         if path:
             out += [(path, {}), (path + ".ttl", {}), (path + ".jsonld", {})]
-    for key in sorted(nodes.projection(web)):
-        out.append((f"/network/{key}", {}))
     return out
 
 
-def _vis_files(out: Path) -> tuple[str, str, str, str]:
-    """vis-network's JS and CSS (as the network page inlines them) written once under static/."""
-    from ..viz import _vis_assets
-    js, css = _vis_assets()
-    (out / "static").mkdir(parents=True, exist_ok=True)
-    (out / "static" / "vis-network.min.js").write_text(js, encoding="utf-8")
-    (out / "static" / "vis-network.css").write_text(css, encoding="utf-8")
-    return js, css, "static/vis-network.min.js", "static/vis-network.css"
-
-
-def _share_vis(html: str, file: str, vis) -> str:
-    """A network page with vis-network's JS and CSS loaded from the one shared copy instead of
-    inlined (the page is otherwise unchanged; its Content-Security-Policy admits these files)."""
-    js, css, js_file, css_file = vis
-    depth = file.count("/")
-    up = "../" * depth
-    html = html.replace(f"<style>{css}</style>", f'<link rel="stylesheet" href="{up}{css_file}">', 1)
-    html = html.replace(f"<script>{js}</script>", f'<script src="{up}{js_file}"></script>', 1)
-    html = re.sub(r"script-src ", "script-src 'self' file: ", html, count=1)
-    html = re.sub(r"style-src ", "style-src 'self' file: ", html, count=1)
-    return html
-
-
 def export_site(paths: Paths | None = None, out_dir: Path | None = None, *, endpoint: str | None = None,
-                endpoint_graph: str | None = None, progress=None) -> dict:
-    """Write the static site to out_dir (default build/site); return figures about it."""
+                endpoint_graph: str | None = None, graph_path: Path | None = None, progress=None) -> dict:
+    """Write the static site to out_dir (default build/site) from the graph file graph_path
+    (default build/graph.ttl) or the endpoint; return figures about it."""
     from starlette.testclient import TestClient
     paths = paths or Paths()
     out_dir = Path(out_dir or paths.build / "site")
     started = time.perf_counter()
-    app = make_app(paths, static=True, endpoint=endpoint, endpoint_graph=endpoint_graph)
+    app = make_app(paths, static=True, endpoint=endpoint, endpoint_graph=endpoint_graph, graph_path=graph_path)
     web = app.state.web
     tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir.parent if out_dir.parent.exists() else None))
     try:
-        vis = _vis_files(tmp)
         written: dict[str, tuple] = {}
         with TestClient(app, raise_server_exceptions=False) as client:
             urls = site_urls(web)
@@ -110,8 +85,6 @@ def export_site(paths: Paths | None = None, out_dir: Path | None = None, *, endp
                     raise SiteError(f"{path} {params or ''} answered HTTP {response.status_code}: "
                                     f"{response.text[:300]}")
                 body = response.content
-                if path.startswith("/network"):
-                    body = _share_vis(response.text, file, vis).encode("utf-8")
                 target = tmp / file
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(body)
@@ -119,6 +92,7 @@ def export_site(paths: Paths | None = None, out_dir: Path | None = None, *, endp
                 if progress and i % 500 == 0:
                     progress(i, len(urls))
         static_dir = Path(__file__).parent / "static"
+        (tmp / "static").mkdir(exist_ok=True)
         for f in sorted(static_dir.iterdir()):
             if f.is_file():
                 shutil.copyfile(f, tmp / "static" / f.name)

@@ -181,6 +181,8 @@ class URLs:
             return None
         kind, ident = (path[len("/id/"):].split("/", 1) if path.startswith("/id/")
                        else ("topic", path[len("/topic/"):]))
+        if self.static:  # one network page; its script opens the focus named in the fragment
+            return self.link(ROUTES["network"], fragment=f"focus={kind}/{ident}")
         return self.route("network_node", kind=kind, ident=ident)
 
     def sparql(self) -> str:

@@ -194,8 +194,7 @@ def _node(request, iri_path, suffix):
         return Response(nodes.triples_of(data).serialize(format="turtle"), media_type="text/turtle; charset=utf-8",
                         headers={"Vary": "Accept"})
     if fmt == "jsonld":
-        return Response(nodes.triples_of(data).serialize(format="json-ld", auto_compact=True),
-                        media_type="application/ld+json", headers={"Vary": "Accept"})
+        return Response(nodes.json_ld(nodes.triples_of(data)), media_type="application/ld+json", headers={"Vary": "Accept"})
     u = urls(request)
     view = nodes.node_view(w, data, u)
     response = page(request, ["node-%s.html" % view["kind"], "node.html"], view)
