@@ -79,7 +79,7 @@ def worker(engine: str, graph: Path, limit: float | None, load_limit: float | No
     out = {"engine": engine, "queries": {}}
     seconds, g = timed(lambda: load_graph(graph, engine), load_limit)
     out["load_s"] = seconds
-    out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_mib"] = out["load_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if g is None:
         return out
     for q in list_queries(ROOT / "queries"):
@@ -237,9 +237,9 @@ def main() -> None:
 
 
 def report(scale: int, path: Path, queries, runs: dict, args) -> None:
-    triples = sum(1 for line in open(path, "rb") if line.rstrip().endswith(b" ."))
-    print(f"\n## {scale}x Kent ({scale} system{'s' if scale > 1 else ''}; {path.stat().st_size / 2**20:.0f} MiB Turtle, "
-          f"~{triples:,} statements)\n")
+    count = path.with_suffix(".count")
+    triples = f"{int(count.read_text()):,} triples, " if count.exists() else ""
+    print(f"\n## {scale}x Kent ({scale} system{'s' if scale > 1 else ''}; {triples}{path.stat().st_size / 2**20:.0f} MiB Turtle)\n")
     engines = list(runs)
     limits = {"rdflib": args.rdflib_timeout, "virtuoso": args.virtuoso_timeout}
     print("| | " + " | ".join(engines) + " |")
@@ -248,7 +248,9 @@ def report(scale: int, path: Path, queries, runs: dict, args) -> None:
         "failed" if "error" in runs[e] else
         (f">{args.rdflib_load_timeout:g} s" if runs[e].get("load_s") is None else f"{runs[e]['load_s']:.1f} s")
         for e in engines) + " |")
-    print("| peak memory | " + " | ".join(
+    print("| peak memory after loading | " + " | ".join(
+        "-" if not runs[e].get("load_peak_mib") else f"{runs[e]['load_peak_mib']:,.0f} MiB" for e in engines) + " |")
+    print("| peak memory after every query | " + " | ".join(
         "-" if not runs[e].get("peak_mib") else f"{runs[e]['peak_mib']:,.0f} MiB" for e in engines) + " |")
     print("\n| canned query | rows | " + " | ".join(engines) + " | embedded vs target |")
     print("|---|---|" + "---|" * len(engines) + "---|")

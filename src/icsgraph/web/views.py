@@ -183,6 +183,19 @@ def api_docs(request):
 
 # --- nodes -------------------------------------------------------------------------------
 
+def _stable_jsonld(text: str) -> str:
+    """rdflib writes JSON-LD nodes and values in hash order (different in every process);
+    sorted (arrays are unordered in JSON-LD except @list), the file is the same every time."""
+    def tidy(value, key=None):
+        if isinstance(value, dict):
+            return {k: tidy(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            items = [tidy(v) for v in value]
+            return items if key == "@list" else sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+        return value
+    return json.dumps(tidy(json.loads(text)), indent=2, ensure_ascii=False) + "\n"
+
+
 def _node(request, iri_path, suffix):
     w = web(request)
     accept = request.headers.get("accept", "")
