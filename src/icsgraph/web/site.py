@@ -63,7 +63,10 @@ def export_site(paths: Paths | None = None, out_dir: Path | None = None, *, endp
                 endpoint_graph: str | None = None, graph_path: Path | None = None, progress=None) -> dict:
     """Write the static site to out_dir (default build/site) from the graph file graph_path
     (default build/graph.ttl) or the endpoint; return figures about it."""
-    from starlette.testclient import TestClient
+    import warnings
+    with warnings.catch_warnings():  # Starlette's notice about its httpx dependency is not for officers
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
     paths = paths or Paths()
     out_dir = Path(out_dir or paths.build / "site")
     started = time.perf_counter()
