@@ -53,7 +53,7 @@ KINDS = ("topic", "mechanism", "outcome", "directorate", "indicator", "action", 
 class Param:
     name: str
     description: str = ""
-    type: str = "string"      # string | date | integer
+    type: str = "string"      # string | date | integer | period (a quarter: 2025-Q4)
     example: str | None = None
     default: str | None = None
     kind: str | None = None   # names a node of this kind (see KINDS): resolved to its IRI
@@ -64,6 +64,10 @@ class Param:
                 return Literal(_dt.date.fromisoformat(value), datatype=XSD.date)
             except ValueError:
                 raise QueryError(f"parameter '{self.name}' must be a date written YYYY-MM-DD, not {value!r}") from None
+        if self.type == "period":
+            if not re.fullmatch(r"\d{4}-Q[1-4]", value):
+                raise QueryError(f"parameter '{self.name}' must be a quarter written like 2025-Q4, not {value!r}")
+            return Literal(value)
         if self.type == "integer":
             if not re.fullmatch(r"-?\d+", value):
                 raise QueryError(f"parameter '{self.name}' must be a whole number, not {value!r}")
@@ -171,8 +175,8 @@ def parse_query_file(path: Path) -> CannedQuery:
         if kind is not None and kind not in KINDS:
             raise QueryError(f"{path}: parameter '{name}' has kind '{kind}': it must be one of {', '.join(KINDS)}")
         ptype = spec.get("type", "string")
-        if ptype not in ("string", "date", "integer"):
-            raise QueryError(f"{path}: parameter '{name}' has type '{ptype}': it must be string, date or integer")
+        if ptype not in ("string", "date", "integer", "period"):
+            raise QueryError(f"{path}: parameter '{name}' has type '{ptype}': it must be string, date, integer or period")
         params.append(Param(name, str(spec.get("description", "")), ptype,
                             None if spec.get("example") is None else str(spec["example"]),
                             None if spec.get("default") is None else str(spec["default"]), kind))

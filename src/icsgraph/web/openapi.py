@@ -16,6 +16,8 @@ def _schema(p) -> dict:
         schema = {"type": "string", "format": "date"}
     elif p.type == "integer":
         schema = {"type": "integer"}
+    elif p.type == "period":
+        schema = {"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"}
     else:
         schema = {"type": "string"}
     if p.example is not None:
