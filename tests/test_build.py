@@ -182,10 +182,10 @@ def test_declared_mapping_gives_the_triples_written_here_by_hand(project):
         (_n("organisation/council"), _i("statutoryPartnerOf"), _n("strategy/km-ics")),
         (_n("organisation/kalc"), _i("partnerOf"), _n("strategy/km-ics")),
         # the baseline is the first reading, a Data Cube observation (readings.csv)
-        (_n("indicator/I-SO2-1"), _i("baselineReading"), _n("reading/I-SO2-1/kent-and-medway/2020-21")),
-        (_n("reading/I-SO2-1/kent-and-medway/2020-21"), URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue"),
+        (_n("indicator/I-SO2-1"), _i("baselineReading"), _n("reading/I-SO2-1_kent-and-medway_2020-21")),
+        (_n("reading/I-SO2-1_kent-and-medway_2020-21"), URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue"),
          Literal("7.3", datatype=URIRef(XSD + "decimal"))),
-        (_n("reading/I-SO2-1/kent-and-medway/2020-21"), URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refPeriod"),
+        (_n("reading/I-SO2-1_kent-and-medway_2020-21"), URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refPeriod"),
          Literal("2020/21")),
         (_n("document/plan"), _i("file"), Literal("data/sources/plan.txt")),
         (_n("document/plan"), URIRef(DCT + "title"), Literal("A delivery plan", lang="en")),

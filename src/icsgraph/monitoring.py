@@ -198,7 +198,7 @@ def derive_nodes(tables: dict) -> None:
     force (`is_latest`)."""
     for name, key, fmt in (("progress", ("action", "period"), lambda r: f"{r['action']}-{r['period']}"),
                            ("readings", ("indicator", "area", "period"),
-                            lambda r: f"{r['indicator']}/{slug(r['area'])}/{slug(r['period'])}")):
+                            lambda r: f"{r['indicator']}_{slug(r['area'])}_{slug(r['period'])}")):
         groups: dict[tuple, list] = {}
         for row in tables.get(name, []):
             groups.setdefault(tuple(row[k] for k in key), []).append(row)

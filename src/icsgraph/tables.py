@@ -285,7 +285,7 @@ TABLES: tuple[Table, ...] = (
         C("reported_on", "date", True, prop=ICSG.reportedOn, datatype="date"),
         C("entered_by", prop=ICSG.enteredBy, datatype=STR),
         C("entered_on", "date", True, prop=(ICSG.recordedOn, PROV.generatedAtTime), datatype="date"),
-        C("source_file", prop=DCTERMS.source, datatype=STR),
+        C("source_file", prop=ICSG.sourceFile, datatype=STR),
         C("note", prop=SKOS.editorialNote, datatype=EN)),
         key=("action", "period", "revision"), optional_file=True, about="return/{node}",
         virtual=(Virtual(RDF.type, ICSG.ProgressReturn),)),
