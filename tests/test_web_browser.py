@@ -21,8 +21,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """Chromium, driven from a thread of its own: another module's Playwright (the network
+    page's tests keep one for the session) holds an event loop in the main thread, and the
+    sync API refuses to start a second one there. Yields run(fn): fn(browser) in that thread."""
     problem = None
     try:
         from playwright.sync_api import sync_playwright
@@ -34,10 +37,23 @@ def chromium():
         if os.environ.get("CI"):
             pytest.fail(f"browser tests cannot run under CI: {problem}")
         pytest.skip(problem)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS[1:])
-        yield browser
-        browser.close()
+    from concurrent.futures import ThreadPoolExecutor
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
+    state = {}
+
+    def start():
+        state["pw"] = sync_playwright().start()
+        state["browser"] = state["pw"].chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                       args=CHROMIUM_ARGS[1:])
+    worker.submit(start).result()
+    try:
+        yield lambda fn: worker.submit(fn, state["browser"]).result()
+    finally:
+        def stop():
+            state["browser"].close()
+            state["pw"].stop()
+        worker.submit(stop).result()
+        worker.shutdown()
 
 
 class Tab:
@@ -105,8 +121,12 @@ def _officers_path(tab, start_url, submit_wait):
 
 
 def test_officers_path_and_accessibility_on_the_served_app(chromium, kent_server):
+    chromium(lambda browser: _served(browser, kent_server))
+
+
+def _served(browser, kent_server):
     base = kent_server.url
-    tab = Tab(chromium, base)
+    tab = Tab(browser, base)
     try:
         answer = json.loads(get(f"{base}/api/queries/services-for-topic?topic=loneliness")[2])
         heading, rows, target = _officers_path(tab, f"{base}/queries/services-for-topic",
@@ -140,7 +160,11 @@ def mini_site(tmp_path_factory):
 
 
 def test_officers_path_on_the_static_site_from_disk(chromium, mini_site):
-    tab = Tab(chromium, "file://")
+    chromium(lambda browser: _from_disk(browser, mini_site))
+
+
+def _from_disk(browser, mini_site):
+    tab = Tab(browser, "file://")
     try:
         start = (mini_site / "queries" / "services-for-topic.html").as_uri()
         heading, rows, target = _officers_path(tab, start, lambda page: page.wait_for_selector("#answer"))
