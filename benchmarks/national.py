@@ -81,9 +81,11 @@ def generate(systems: int, graph: Path | None = None, out: Path | None = None, q
                                "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "skos": SKOS})
     tmp.replace(target)
     marker.write_text(stamp)
+    count = len(kent) + (systems - 1) * sum(_is_data(t.subject) for t in kent)
+    target.with_suffix(".count").write_text(str(count))
     if not quiet:
-        print(f"wrote {target} ({systems} systems, {len(kent) + (systems - 1) * sum(_is_data(t.subject) for t in kent):,} "
-              f"triples) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        print(f"wrote {target} ({systems} systems, {count:,} triples) in {time.perf_counter() - started:.1f} s",
+              file=sys.stderr)
     return target
 
 
