@@ -79,7 +79,7 @@ def worker(engine: str, graph: Path, limit: float | None, load_limit: float | No
     out = {"engine": engine, "queries": {}}
     seconds, g = timed(lambda: load_graph(graph, engine), load_limit)
     out["load_s"] = seconds
-    out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_mib"] = out["load_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if g is None:
         return out
     for q in list_queries(ROOT / "queries"):
@@ -248,7 +248,9 @@ def report(scale: int, path: Path, queries, runs: dict, args) -> None:
         "failed" if "error" in runs[e] else
         (f">{args.rdflib_load_timeout:g} s" if runs[e].get("load_s") is None else f"{runs[e]['load_s']:.1f} s")
         for e in engines) + " |")
-    print("| peak memory | " + " | ".join(
+    print("| peak memory after loading | " + " | ".join(
+        "-" if not runs[e].get("load_peak_mib") else f"{runs[e]['load_peak_mib']:,.0f} MiB" for e in engines) + " |")
+    print("| peak memory after every query | " + " | ".join(
         "-" if not runs[e].get("peak_mib") else f"{runs[e]['peak_mib']:,.0f} MiB" for e in engines) + " |")
     print("\n| canned query | rows | " + " | ".join(engines) + " | embedded vs target |")
     print("|---|---|" + "---|" * len(engines) + "---|")

@@ -221,14 +221,15 @@ def load_graph(path: Path, engine: str = "oxigraph") -> Graph:
     key = (str(path.resolve()), path.stat().st_mtime_ns, engine)
     if key not in _GRAPH_CACHE:
         if engine == "oxigraph":
-            # the store object itself, and pyoxigraph's bulk loader: naming the plug-ins
-            # ("Oxigraph", "ox-turtle") makes rdflib scan every installed package's entry
-            # points, 60 ms of every cold start
+            # the store object itself, loaded by pyoxigraph: naming the plug-ins ("Oxigraph",
+            # "ox-turtle") makes rdflib scan every installed package's entry points, 60 ms of
+            # every cold start. (load, not bulk_load: in memory it is faster and smaller,
+            # 6.5 s and 450 MiB against 8.2 s and 590 MiB for 1.2 million triples.)
             import pyoxigraph
             from oxrdflib import OxigraphStore
             from oxrdflib._converter import to_ox
             g = Graph(store=OxigraphStore())
-            g.store._inner.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE, to_graph=to_ox(g.identifier))
+            g.store._inner.load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE, to_graph=to_ox(g.identifier))
         elif engine == "rdflib":
             g = Graph()
             g.parse(path, format="turtle")
