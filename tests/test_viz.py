@@ -311,9 +311,11 @@ def test_cli_viz(project):
 
 # --- in a real browser ---------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    """One Chromium for the session, with a fresh profile (user-data-dir)."""
+    """One Chromium for this file, with a fresh profile (user-data-dir). Module scope, not
+    session: playwright's sync API allows one running instance per thread, and
+    tests/test_web_browser.py starts its own."""
     problem = None
     try:
         from playwright.sync_api import sync_playwright
