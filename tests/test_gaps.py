@@ -318,7 +318,7 @@ def test_real_ongoing_is_counted_apart_from_a_missing_date(real_report):
     no_measure = [r for r in actions if not r["measure"].strip()]
     assert (len(no_date), len(ongoing), len(no_measure)) == (27, 14, 1)
     assert (f"{len(no_date)} new actions have no due date: {len(ongoing)} are \"Ongoing\" and "
-            f"{len(no_date) - len(ongoing)} have a timescale with no end date in it") in real_report["summary"]
+            f"{len(no_date) - len(ongoing)} have a timescale from which no due date can be read") in real_report["summary"]
     rows = rows_of(real_report, "incomplete-actions")
     assert sorted(r["action"] for r in rows if r["ongoing"] == "yes") == sorted(r["id"] for r in ongoing)
 

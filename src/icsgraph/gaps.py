@@ -53,8 +53,8 @@ SECTIONS = (
     ("incomplete-actions", "New actions missing a measure, a lead or a due date",
      "'Missing' says what is absent. A missing due date is either a timescale of 'Ongoing' "
      "(continuing work, which has no end date by its nature: 'Ongoing' = yes) or a timescale "
-     "with no end date in it, such as a duration with no start, a start date or a condition "
-     "(shown as written)."),
+     "from which no due date can be read, such as a duration with no start, a start date or a "
+     "condition (shown as written; the tables' notes say why each was read so)."),
     ("overdue-actions", "New actions past their due date",
      "Due before {as_of}. A date passed is not a failure: read it with 'Progress recorded'. "
      "{progress_note}"),
@@ -307,7 +307,7 @@ def summary_sentences(report: dict) -> list[dict]:
         if ongoing:
             detail.append(f'{len(ongoing)} {"is" if len(ongoing) == 1 else "are"} "Ongoing"')
         if others:
-            detail.append(f"{len(others)} {_has(len(others))} a timescale with no end date in it"
+            detail.append(f"{len(others)} {_has(len(others))} a timescale from which no due date can be read"
                           + (f" (such as {', '.join(examples)})" if examples else ""))
         say(f"{_n(len(no_date), 'new action')} {_has(len(no_date))} no due date: {' and '.join(detail)}.",
             "incomplete-actions")
