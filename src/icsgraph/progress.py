@@ -255,11 +255,12 @@ def read_workbook(path: Path, problems: list[str]) -> list[dict]:
 
 
 def read_csv_returns(path: Path, problems: list[str]) -> list[dict]:
-    raw = Path(path).read_bytes()
+    from .tables import TableError, decode_table
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")  # Excel's "CSV (Comma delimited)" on UK machines
+        text, _ = decode_table(path)  # Excel's two CSV flavours, as the tables are read
+    except TableError as e:
+        problems.append(str(e))
+        return []
     reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip() for h in next(reader)]

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from .monitoring import AREAS, READINGS_COLUMNS, MonitoringError, format_problems, read_rows, write_rows
 from .project import Paths
+from .tables import TableError, decode_table
 
 FINGERTIPS_REQUIRED = ("Indicator ID", "Area Code", "Area Name", "Time period", "Value")
 OWN_COLUMNS = ("indicator", "period", "area", "value", "unit", "area_code", "authority", "note")
@@ -50,14 +51,6 @@ def _area(name: str) -> str | None:
     if "kent and medway" in n:
         return "Kent and Medway"
     return None
-
-
-def _decode(path: Path) -> str:
-    raw = Path(path).read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252")
 
 
 def _number(text: str):
@@ -185,7 +178,12 @@ def import_readings(paths: Paths, files: list[Path], *, replace: bool = False,
         if not f.exists():
             problems.append(f"{f}: no such file")
             continue
-        reader = csv.DictReader(io.StringIO(_decode(f)))
+        try:
+            text, _ = decode_table(f)  # Excel's two CSV flavours, as the tables are read
+        except TableError as e:
+            problems.append(str(e))
+            continue
+        reader = csv.DictReader(io.StringIO(text))
         fheader = [h.strip() for h in (reader.fieldnames or [])]
         reader.fieldnames = fheader
         rows = list(reader)
