@@ -28,6 +28,7 @@ oxrdflib, or by rdflib's own engine), remotely as a VALUES block of escaped RDF 
 from __future__ import annotations
 
 import csv
+import functools
 import datetime as _dt
 import io
 import json
@@ -35,6 +36,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
@@ -88,7 +90,7 @@ class CannedQuery:
     declared_columns: dict = field(default_factory=dict)  # the #+ columns: block as written
     lists: list = field(default_factory=list)  # variables whose cells list several values
 
-    @property
+    @functools.cached_property
     def variables(self) -> list[str]:
         """Every variable the query answers with (JSON keys), `_iri` companions included."""
         head = re.split(r"\bWHERE\b", self.text, maxsplit=1, flags=re.I)[0].split("SELECT", 1)[-1]
@@ -155,7 +157,21 @@ def plain_title(variable: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+# libyaml's loader where PyYAML was built with it: the pure-Python one is 8 ms a query file
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PARSED: dict = {}
+
+
 def parse_query_file(path: Path) -> CannedQuery:
+    """A query file's metadata and SPARQL, read once per version of the file."""
+    path = Path(path)
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _PARSED:
+        _PARSED[key] = _parse_query_file(path)
+    return _PARSED[key]
+
+
+def _parse_query_file(path: Path) -> CannedQuery:
     meta_lines, body = [], []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("#+"):
@@ -163,7 +179,7 @@ def parse_query_file(path: Path) -> CannedQuery:
         else:
             body.append(line)
     try:
-        meta = yaml.safe_load("\n".join(meta_lines)) or {}
+        meta = yaml.load("\n".join(meta_lines), Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as e:
         raise QueryError(f"{path}: the #+ metadata lines are not valid YAML: {e}") from None
     if not isinstance(meta, dict):
@@ -218,22 +234,21 @@ _GRAPH_CACHE: dict = {}
 
 
 def load_graph(path: Path, engine: str = "oxigraph") -> Graph:
-    """The built graph, in an Oxigraph-backed rdflib Graph (fast) or a plain rdflib one."""
+    """The built graph as an rdflib Graph: stored in Oxigraph (fast; canned queries run straight
+    on its pyoxigraph Store, see `run_on_graph`) or in rdflib's own memory store."""
     path = Path(path)
     if not path.exists():
         raise QueryError(f"{path} does not exist: run 'icsgraph build' first")
     key = (str(path.resolve()), path.stat().st_mtime_ns, engine)
     if key not in _GRAPH_CACHE:
         if engine == "oxigraph":
-            # the store object itself, loaded by pyoxigraph: naming the plug-ins ("Oxigraph",
-            # "ox-turtle") makes rdflib scan every installed package's entry points, 60 ms of
-            # every cold start. (load, not bulk_load: in memory it is faster and smaller,
-            # 6.5 s and 450 MiB against 8.2 s and 590 MiB for 1.2 million triples.)
-            import pyoxigraph
+            # oxrdflib wraps a store pyoxigraph has loaded itself: naming the plug-ins
+            # ("Oxigraph", "ox-turtle") makes rdflib scan every installed package's entry points.
+            # (load, not bulk_load: in memory it is faster and smaller, 6.5 s and 450 MiB against
+            # 8.2 s and 590 MiB for 1.2 million triples.)
             from oxrdflib import OxigraphStore
-            from oxrdflib._converter import to_ox
-            g = Graph(store=OxigraphStore())
-            g.store._inner.load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE, to_graph=to_ox(g.identifier))
+            store = load_store(path)
+            g = Graph(store=OxigraphStore(store=store), identifier=URIRef(EMBEDDED_GRAPH))
         elif engine == "rdflib":
             g = Graph()
             g.parse(path, format="turtle")
@@ -244,6 +259,51 @@ def load_graph(path: Path, engine: str = "oxigraph") -> Graph:
     return _GRAPH_CACHE[key]
 
 
+# The named graph the embedded store holds the built graph in (the graph `publish` writes to).
+EMBEDDED_GRAPH = "https://w3id.org/icsgraph/graph"
+_STORE_CACHE: dict = {}
+
+
+def load_store(path: Path):
+    """The built graph in an in-memory pyoxigraph Store (named graph EMBEDDED_GRAPH), loaded once
+    per file version. What `icsgraph query` uses: no rdflib SPARQL machinery is imported."""
+    path = Path(path)
+    if not path.exists():
+        raise QueryError(f"{path} does not exist: run 'icsgraph build' first")
+    key = (str(path.resolve()), path.stat().st_mtime_ns)
+    if key not in _STORE_CACHE:
+        store = ox.Store()
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(EMBEDDED_GRAPH))
+        _STORE_CACHE.clear()
+        _STORE_CACHE[key] = store
+    return _STORE_CACHE[key]
+
+
+def _embedded(graph):
+    """(pyoxigraph Store, the graph's name in it) for a Store or an rdflib Graph kept in
+    Oxigraph (oxrdflib); (None, None) for a graph in rdflib's own store."""
+    if isinstance(graph, ox.Store):
+        return graph, ox.NamedNode(EMBEDDED_GRAPH)
+    store = getattr(getattr(graph, "store", None), "_inner", None)
+    if isinstance(store, ox.Store) and isinstance(graph.identifier, URIRef):
+        return store, ox.NamedNode(str(graph.identifier))
+    if isinstance(store, ox.Store):
+        from oxrdflib._converter import to_ox
+        return store, to_ox(graph.identifier)
+    return None, None
+
+
+def _ox_term(term):
+    """An rdflib term (a bound parameter) as a pyoxigraph one."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+    raise QueryError(f"cannot bind {term!r}")
+
+
 def _cell(var: str, value) -> str | None:
     if value is None:
         return None
@@ -251,6 +311,16 @@ def _cell(var: str, value) -> str | None:
         return str(value).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
     return str(value)
 
+
+def _ox_cell(var: str, value) -> str | None:
+    """A pyoxigraph term as `_cell` gives an rdflib one: IRIs as their last segment (except in
+    `_iri` columns), literals as their text."""
+    if value is None:
+        return None
+    text = value.value
+    if not var.endswith("_iri") and isinstance(value, ox.NamedNode):
+        return text.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return text
 
 LIST_SEPARATOR = "||"   # what a query's GROUP_CONCAT writes between the values of a list
 _NUMBERS = re.compile(r"(\d+)")
@@ -288,8 +358,21 @@ def tidy(query: CannedQuery, rows: list[dict]) -> list[dict]:
     return rows
 
 
-def run_on_graph(query: CannedQuery, graph: Graph, params: dict[str, str] | None = None) -> list[dict]:
+def run_on_graph(query: CannedQuery, graph, params: dict[str, str] | None = None) -> list[dict]:
+    """The query on a local graph: straight on the pyoxigraph Store for the embedded engine (a
+    Store from `load_store`, or an rdflib Graph kept in Oxigraph), through rdflib's own SPARQL
+    engine otherwise. Parameters are bound as terms (SPARQL substitutions / initBindings)."""
     bindings = query.bindings(params or {}, graph=graph)
+    store, name = _embedded(graph)
+    if store is not None:
+        try:
+            result = store.query(query.text, default_graph=name,
+                                 substitutions={ox.Variable(k): _ox_term(v) for k, v in bindings.items()})
+        except SyntaxError as e:
+            raise QueryError(f"query '{query.name}' is not valid SPARQL: {e}") from None
+        variables = [v.value for v in result.variables]
+        keep = [(i, v) for i, v in enumerate(variables) if not v.startswith("_")]
+        return tidy(query, [{v: _ox_cell(v, row[i]) for i, v in keep} for row in result])
     result = graph.query(query.text, initBindings=bindings)
     variables = [str(v) for v in result.vars]
     return tidy(query, [{v: _cell(v, row[i]) for i, v in enumerate(variables) if not v.startswith("_")}
@@ -382,7 +465,8 @@ def run_query(name: str, *, graph: Graph | None = None, graph_path: Path | None 
     if endpoint:
         return run_on_endpoint(query, endpoint, params, endpoint_graph)
     if graph is None:
-        graph = load_graph(graph_path or Paths().graph, engine)
+        path = graph_path or Paths().graph
+        graph = load_store(path) if engine == "oxigraph" else load_graph(path, engine)
     return run_on_graph(query, graph, params)
 
 

@@ -28,7 +28,7 @@ from rdflib import URIRef
 
 from .queries import KINDS, CannedQuery, QueryError
 
-__all__ = ["NameNotFound", "resolve", "choices", "KINDS", "normalise"]
+__all__ = ["NameNotFound", "resolve", "choices", "forget", "KINDS", "normalise"]
 
 
 class NameNotFound(QueryError):
@@ -53,13 +53,19 @@ _PREFIXES = """PREFIX icsg: <https://w3id.org/icsgraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
+# one pattern over the name properties, not a UNION of one pattern each: Oxigraph then reads
+# each node's names from its subject index (1,500 names of 600 outcomes in 12 ms at 100x
+# Kent, against 0.9 s for the UNION)
 _NAMES = """
-  { ?x_iri rdfs:label ?name . BIND("label" AS ?how) }
-  UNION { ?x_iri skos:prefLabel ?name . BIND("label" AS ?how) }
-  UNION { ?x_iri skos:altLabel ?name . BIND("alt" AS ?how) }
-  UNION { ?x_iri skos:hiddenLabel ?name . BIND("hidden" AS ?how) }
-  UNION { ?x_iri icsg:code ?name . BIND("code" AS ?how) }
+  { ?x_iri ?how_iri ?name .
+    FILTER(?how_iri IN (rdfs:label, skos:prefLabel, skos:altLabel, skos:hiddenLabel, icsg:code)) }
 """
+_HOW = {"http://www.w3.org/2000/01/rdf-schema#label": "label",
+        "http://www.w3.org/2004/02/skos/core#prefLabel": "label",
+        "http://www.w3.org/2004/02/skos/core#altLabel": "alt",
+        "http://www.w3.org/2004/02/skos/core#hiddenLabel": "hidden",
+        "https://w3id.org/icsgraph/ontology#code": "code",
+        "http://www.w3.org/2004/02/skos/core#broader": "broader"}
 _WHO = {
     "topic": "?x_iri a skos:Concept ; skos:inScheme <https://w3id.org/icsgraph/topic/scheme> .",
     "mechanism": "VALUES ?cls { icsg:Plan icsg:Service icsg:Programme icsg:Partnership icsg:Activity icsg:DeliveryMechanism }\n"
@@ -75,8 +81,8 @@ _WHO = {
 def _lookup_query(kind: str) -> CannedQuery:
     broader = ""
     if kind == "topic":  # a topic's broader topic, for `icsgraph topics` and forms
-        broader = '  UNION { ?x_iri skos:broader ?b . ?b skos:prefLabel ?name . BIND("broader" AS ?how) }\n'
-    text = _PREFIXES + "SELECT DISTINCT ?x_iri ?how ?name\nWHERE {\n  " + _WHO[kind] + "\n" + _NAMES + broader + "}\n"
+        broader = "  UNION { ?x_iri skos:broader ?b . ?b skos:prefLabel ?name . BIND(skos:broader AS ?how_iri) }\n"
+    text = _PREFIXES + "SELECT DISTINCT ?x_iri ?how_iri ?name\nWHERE {\n  " + _WHO[kind] + "\n" + _NAMES + broader + "}\n"
     return CannedQuery(f"names of {kind}", Path(f"<{kind} names>"), f"names of every {kind}", "", [], [], text)
 
 
@@ -101,17 +107,24 @@ def _rows(kind: str, graph=None, endpoint: str | None = None, endpoint_graph: st
         return rows
     if graph is None:
         from .project import Paths
-        from .queries import load_graph
-        graph = load_graph(Paths().graph)
-    key = ("local", id(graph), len(graph), kind)
+        from .queries import load_store
+        graph = load_store(Paths().graph)
+    # read once per graph object (a graph changed in place after that needs `forget(graph)`)
+    key = ("local", id(graph), kind)
     hit = _CACHE.get(key)
-    if hit and hit[1] is not None and hit[2] is graph:
+    if hit and hit[2] is graph:
         return hit[1]
     rows = run_on_graph(query, graph, {})
     if len(_CACHE) > 64:
         _CACHE.clear()
     _CACHE[key] = (time.monotonic(), rows, graph)
     return rows
+
+
+def forget(graph=None) -> None:
+    """Read the names again next time (all graphs', or one graph's after it changed in place)."""
+    for key in [k for k, v in _CACHE.items() if graph is None or (k[0] == "local" and k[1] == id(graph))]:
+        del _CACHE[key]
 
 
 def _nodes(kind: str, **where) -> list[dict]:
@@ -124,7 +137,7 @@ def _nodes(kind: str, **where) -> list[dict]:
         return memo[1]
     nodes: dict[str, dict] = {}
     for r in rows:
-        iri, how, name = r["x_iri"], r["how"], r["name"]
+        iri, how, name = r["x_iri"], _HOW.get(r["how_iri"]), r["name"]
         if iri is None or name is None:
             continue
         n = nodes.setdefault(iri, {"iri": iri, "label": None, "code": None, "alt_labels": [], "hidden": [],
