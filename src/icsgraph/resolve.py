@@ -194,9 +194,16 @@ def _code_key(code: str):
 def normalise(text: str) -> str:
     """Case, accents, punctuation and spacing aside: 'Move Together – Active Kent' and
     'move together active kent' are the same name; '&' reads as 'and'."""
-    text = unicodedata.normalize("NFKD", str(text)).casefold().replace("&", " and ")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^\w]+|_", " ", text).split())
+    text = str(text)
+    if text.isascii():  # most names: no accents to take off (a character at a time is slow)
+        text = text.casefold().replace("&", " and ")
+    else:
+        text = unicodedata.normalize("NFKD", text).casefold().replace("&", " and ")
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+_NOT_WORD = re.compile(r"[^\w]+|_")
 
 
 def _compact(text: str) -> str:
@@ -222,8 +229,9 @@ def resolve(kind: str, text: str, *, graph=None, endpoint: str | None = None,
         raise NameNotFound(f"no {noun} named: give its name, another name or its code", kind=kind, text=text,
                            suggestions=[])
     # 1. a whole name: code first, then name, other names, source wordings
+    whole = _whole_names(nodes)
     for field in ("code", "label", "alt_labels", "hidden"):
-        found = [n for n in nodes if any(k.replace(" ", "") == qc for k in n["keys"][field])]
+        found = whole[field].get(qc, [])
         if len(found) == 1:
             return URIRef(found[0]["iri"])
         if len(found) > 1:
@@ -250,6 +258,21 @@ def resolve(kind: str, text: str, *, graph=None, endpoint: str | None = None,
         hint = f" The {NOUNS[kind]} are: {'; '.join(_display(kind, n) for n in nodes)}."
     listed = f" ({LISTED_BY[kind]})" if kind in LISTED_BY else ""
     raise NameNotFound(f"there is no {noun} called '{asked}'.{hint}{listed}", kind=kind, text=text, suggestions=close)
+
+
+def _whole_names(nodes: list[dict]) -> dict:
+    """{field: {name without spaces: [nodes]}}: a whole-name lookup in one step, not a pass over
+    every node (37,500 plans and services at 100x Kent: 0.17 s a field)."""
+    memo = _CACHE.get(("whole", id(nodes)))
+    if memo is not None and memo[0] is nodes:
+        return memo[1]
+    index: dict = {f: {} for f in ("code", "label", "alt_labels", "hidden")}
+    for n in nodes:
+        for field, names in index.items():
+            for key in dict.fromkeys(k.replace(" ", "") for k in n["keys"][field]):
+                names.setdefault(key, []).append(n)
+    _CACHE[("whole", id(nodes))] = (nodes, index)
+    return index
 
 
 def _values(n: dict, field: str) -> list[str]:
