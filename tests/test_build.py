@@ -110,9 +110,12 @@ def test_table_mistake_stops_build_naming_file_row_column(project, table, row, c
     assert f"{table}, row {row}, column '{column}'" in err
     assert message in err
     assert "Traceback" not in err
-    # the previous build is left intact, and no temporary file is left behind
+    # the previous build is left intact (the graph and the store kept for queries, still its
+    # copy), and no temporary file is left behind
     assert (project / "build" / "graph.ttl").read_bytes() == good
-    assert sorted(p.name for p in (project / "build").iterdir()) == ["graph.ttl"]
+    assert sorted(p.name for p in (project / "build").iterdir()) == ["graph.oxigraph", "graph.ttl"]
+    assert (project / "build" / "graph.oxigraph" / "SOURCE-SHA256").read_text().strip() == \
+        hashlib.sha256(good).hexdigest()
 
 
 def test_unknown_column_is_caught(project):

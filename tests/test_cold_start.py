@@ -57,3 +57,23 @@ def test_a_name_that_matches_nothing_still_fails_loudly_on_that_path(built_proje
     _, code, modules = run_probe(["query", "services-for-topic", "-p", "topic=lonliness"], built_project)
     assert code == 1
     assert "oxrdflib" not in modules
+
+
+def test_build_keeps_a_store_that_query_opens_and_a_changed_graph_file_is_read_afresh(built_project):
+    from icsgraph.queries import open_store, store_folder
+    graph = built_project / "build" / "graph.ttl"
+    assert (store_folder(graph) / "SOURCE-SHA256").exists()
+    kept = open_store(graph)
+    ask = "ASK { GRAPH ?g { ?s ?p \"Community Wardens\"@en } }"
+    assert bool(kept.query(ask))
+    del kept
+    # the graph file changed after the build (by hand, or by the Python API): the kept store is
+    # not the file any more, so the file is read, and the answer follows the file
+    original = graph.read_text(encoding="utf-8")
+    try:
+        graph.write_text(original.replace('"Community Wardens"@en', '"Community Guardians"@en'), encoding="utf-8")
+        stdout, code, _ = run_probe(["query", "services-for-topic", "-p", "topic=loneliness"], built_project)
+        assert code in (0, None)
+        assert "Community Guardians" in stdout and "Community Wardens\n" not in stdout
+    finally:
+        graph.write_text(original, encoding="utf-8")

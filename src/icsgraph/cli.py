@@ -3,7 +3,6 @@
 Exit status: 0 success, 1 user error (bad data, unknown query, bad parameter: a one-paragraph
 message, no traceback), 2 usage error.
 """
-from __future__ import annotations
 
 import sys
 from pathlib import Path
@@ -82,12 +81,14 @@ def build(out_path: Optional[Path] = typer.Option(None, "--out", help="Where to 
           root: Optional[Path] = RootOpt):
     """Read data/ and ontology/, write build/graph.ttl and print counts per class."""
     from .build import build as do_build, count_classes
+    from .queries import save_store
     paths = _paths(root)
     target = out_path or paths.graph
 
     def body():
         read_notes = []
         g = do_build(paths.data, paths.ontology, target, read_notes)
+        save_store(target)  # build/graph.oxigraph/: 'icsgraph query' opens it, no Turtle to parse
         counts = count_classes(g)
         for note in read_notes:
             out.print(note)
@@ -451,7 +452,7 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
     Writes graph.ttl, validation.txt, gaps.html/.md/.csv/.json, network.html, progress.html/.md/.csv/.json (the collated progress update of the latest quarter with returns), queries/NAME.csv (parameterised queries run with their example values) and the web pages as static files (site/index.html, as 'icsgraph site') under build/ or --out DIR. Exit status 1 if the graph does not conform to the SHACL shapes or the network page fails; the other outputs are still written."""  # noqa: E501
     from .build import build as do_build, count_classes, write_atomically
     from .gaps import gap_report, write_report
-    from .queries import list_queries, load_graph, render_answer, run_on_graph
+    from .queries import list_queries, load_graph, render_answer, run_on_graph, save_store
     from .validate import format_report, validate_graph
     from .viz import write_page
     paths = _paths(root)
@@ -463,6 +464,7 @@ def all_cmd(out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder f
         graph_file = target / "graph.ttl"
         read_notes = []
         g = do_build(paths.data, paths.ontology, graph_file, read_notes)
+        save_store(graph_file)
         for note in read_notes:
             out.print(note)
         written.append(("graph", graph_file))

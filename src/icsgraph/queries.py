@@ -279,6 +279,53 @@ def load_store(path: Path):
     return _STORE_CACHE[key]
 
 
+def store_folder(graph_path: Path) -> Path:
+    """Where `save_store` keeps the graph file's store on disk: build/graph.oxigraph/."""
+    graph_path = Path(graph_path)
+    return graph_path.with_name(graph_path.stem + ".oxigraph")
+
+
+def _fingerprint(graph_path: Path) -> str:
+    import hashlib
+    return hashlib.sha256(Path(graph_path).read_bytes()).hexdigest()
+
+
+def save_store(graph_path: Path) -> Path:
+    """Keep the graph file as an Oxigraph store on disk beside it (build/graph.oxigraph/), marked
+    with the file's SHA-256, so that `icsgraph query` opens it instead of parsing the Turtle
+    again. Written to a temporary folder and then swapped in: a reader never sees half a store."""
+    import os
+    import shutil
+    graph_path = Path(graph_path)
+    folder = store_folder(graph_path)
+    fresh = folder.with_name(f"{folder.name}.new-{os.getpid()}")
+    stale = folder.with_name(f"{folder.name}.old-{os.getpid()}")
+    shutil.rmtree(fresh, ignore_errors=True)
+    store = ox.Store(str(fresh))
+    store.load(path=str(graph_path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(EMBEDDED_GRAPH))
+    store.flush()
+    del store  # closes the database
+    (fresh / "SOURCE-SHA256").write_text(_fingerprint(graph_path) + "\n")
+    if folder.exists():
+        folder.rename(stale)
+    fresh.rename(folder)
+    shutil.rmtree(stale, ignore_errors=True)
+    return folder
+
+
+def open_store(graph_path: Path):
+    """The graph file's store: the one `save_store` kept on disk if it was made from this very
+    file (opened read-only: several commands can read it at once), else `load_store`."""
+    folder = store_folder(graph_path)
+    mark = folder / "SOURCE-SHA256"
+    if mark.exists() and Path(graph_path).exists() and mark.read_text().strip() == _fingerprint(graph_path):
+        try:
+            return ox.Store.read_only(str(folder))
+        except OSError:
+            pass  # a damaged copy: read the file itself
+    return load_store(graph_path)
+
+
 def _embedded(graph):
     """(pyoxigraph Store, the graph's name in it) for a Store or an rdflib Graph kept in
     Oxigraph (oxrdflib); (None, None) for a graph in rdflib's own store."""
@@ -466,7 +513,7 @@ def run_query(name: str, *, graph: Graph | None = None, graph_path: Path | None 
         return run_on_endpoint(query, endpoint, params, endpoint_graph)
     if graph is None:
         path = graph_path or Paths().graph
-        graph = load_store(path) if engine == "oxigraph" else load_graph(path, engine)
+        graph = open_store(path) if engine == "oxigraph" else load_graph(path, engine)
     return run_on_graph(query, graph, params)
 
 
