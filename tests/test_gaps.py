@@ -556,3 +556,36 @@ def test_returns_missing_with_the_example_quarter(real_project):
     assert (f"For 2025-Q4, the latest quarter that ended before 20 January 2026, {len(without)} new actions have no "
             "progress return") in report["summary"]
     assert "No progress has been recorded for any action yet" not in report["summary"]
+
+
+def test_progress_notes_are_counted_from_the_returns_in_force(real_project, tmp_path):
+    """progress-recorded's 'With a progress note' counts the actions whose return in force has a
+    narrative (it counted a removed progress column, so it was always 0). The invented example
+    quarters, plus a return with no narrative and a correction that removes one, against counts
+    made here from data/progress.csv as written."""
+    files = [ROOT / "examples" / f"INVENTED-returns-2025-{q}.csv" for q in ("Q3", "Q4")]
+    assert run_cli("progress", "import", *files, "--recorded-on", "2026-01-15", "--project", real_project)[0] == 0
+    header = "action,period,status,narrative,evidence,reported_by,reported_on,entered_by\n"
+    bare = tmp_path / "bare.csv"   # a new return with no narrative (on track needs none)
+    bare.write_text(header + "A-PH-01,2025-Q4,on-track,,,public-health,2026-01-10,Test officer\n")
+    fix = tmp_path / "fix.csv"     # A-CYPE-01's only return corrected, its narrative removed
+    fix.write_text(header + "A-CYPE-01,2025-Q4,on-track,,,cype,2026-01-10,Test officer\n")
+    assert run_cli("progress", "import", bare, "--recorded-on", "2026-01-16", "--project", real_project)[0] == 0
+    status, _, err = run_cli("progress", "import", fix, "--replace", "--recorded-on", "2026-01-17",
+                             "--project", real_project)
+    assert status == 0, err
+    assert run_cli("build", "--project", real_project)[0] == 0
+    rows = table("progress", real_project / "data")
+    in_force = {}
+    for r in rows:
+        key = (r["action"], r["period"])
+        if key not in in_force or int(r["revision"]) > int(in_force[key]["revision"]):
+            in_force[key] = r
+    with_note = {a for (a, _), r in in_force.items() if r["narrative"].strip()}
+    with_return = {r["action"] for r in rows}
+    assert "A-PH-01" in with_return - with_note and "A-CYPE-01" in with_return - with_note
+    status, out, err = run_cli("query", "progress-recorded", "--format", "json", "--project", real_project)
+    assert status == 0, err
+    assert json.loads(out) == [{"actions": str(len(table("actions"))), "with_progress_note": str(len(with_note)),
+                                "with_return": str(len(with_return))}]
+    assert len(with_note) == 10 and len(with_return) == 12
