@@ -320,9 +320,10 @@ def test_real_progress_is_said_to_be_unrecorded_not_late(real_report):
             "recorded.") in real_report["summary"]
     assert len(rows_of(real_report, "overdue-actions")) == len(past) == 41
     owners = {r["directorate"] for r in actions}
-    assert (f"No progress return has been received for any quarter yet: none of the {len(owners)} directorates "
-            f"that own new actions has sent one for 2026-Q3, the latest quarter that ended before 1 December 2026, "
-            f"so all {len(actions)} new actions are without a return.") in real_report["summary"]
+    assert (f"No progress has been recorded for any action yet. {len(past)} new actions had a due date before "
+            f"1 December 2026; whether they were done is not recorded. None of the {len(owners)} directorates that "
+            f"own new actions has sent a progress return for 2026-Q3, the latest quarter that ended before "
+            f"1 December 2026, so all {len(actions)} new actions are without one.") in real_report["summary"]
 
 
 def test_real_missing_returns_are_said_once_not_listed_as_a_wall(real_report):
@@ -345,7 +346,7 @@ def test_real_missing_returns_are_said_once_not_listed_as_a_wall(real_report):
     items = list(csv.DictReader(io.StringIO(render(real_report, "csv").lstrip("\ufeff"))))
     assert [i["Detail"] for i in items if i["Question"] == "actions-without-return"] == [section["note"]]
     # footnoted like every other figure: the summary sentence names the canned questions
-    sentence = next(x for x in real_report["summary_sentences"] if "No progress return has been received" in x["text"])
+    sentence = next(x for x in real_report["summary_sentences"] if "has sent a progress return" in x["text"])
     assert sentence["queries"] == ["progress-recorded", "returns-missing", "actions-without-return"]
     for q in sentence["queries"]:
         assert f"<code>icsgraph query {q}</code></li>" in page

@@ -376,10 +376,10 @@ def summary_sentences(report: dict) -> list[dict]:
         period, without = report["period"], _count(report, "actions-without-return")
         when = f"{period}, the latest quarter that ended before {date}"
         if progress["with_return"] == 0:
-            say(f"No progress return has been received for any quarter yet: none of the "
-                f"{_n(len(missing), 'directorate')} that own new actions has sent one for {when}, so "
-                f"{'the' if without == 1 else 'all'} {_n(without, 'new action')} {'is' if without == 1 else 'are'} "
-                f"without a return.", "progress-recorded", "returns-missing", "actions-without-return")
+            say(f"None of the {_n(len(missing), 'directorate')} that own new actions has sent a progress return "
+                f"for {when}, so {'the' if without == 1 else 'all'} {_n(without, 'new action')} "
+                f"{'is' if without == 1 else 'are'} without one.",
+                "progress-recorded", "returns-missing", "actions-without-return")
         elif without or missing:
             names = "; ".join(f"{r['directorate']} ({r['missing']} of {r['open_actions']} missing)" for r in missing)
             say(f"For {when}, {_n(without, 'new action')} {_has(without)} no progress return"
