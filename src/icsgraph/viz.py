@@ -63,6 +63,7 @@ import json
 import math
 import re
 from collections import Counter
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
@@ -270,9 +271,9 @@ def _baselines(g: Graph, indicator) -> list[str]:
         if value is None or (r, ICSG.replacedBy, None) in g:
             continue
         number = value.toPython() if isinstance(value, Literal) else value
-        try:
-            number = format(number, "f")
-        except (TypeError, ValueError):
+        try:   # the same text from any store: Virtuoso gives 8 as 8.0
+            number = format(Decimal(str(number)).normalize(), "f")
+        except (ArithmeticError, TypeError, ValueError):
             number = str(value)
         unit = _text(g, r, SDMX_ATTRIBUTE.unitMeasure) or ""
         text = number + ("" if unit in ("", "%") else " ") + unit
