@@ -350,6 +350,10 @@ def test_real_missing_returns_are_said_once_not_listed_as_a_wall(real_report):
     assert sentence["queries"] == ["progress-recorded", "returns-missing", "actions-without-return"]
     for q in sentence["queries"]:
         assert f"<code>icsgraph query {q}</code></li>" in page
+    # under each table, the question with the parameters the report gave it
+    assert ("Question: <code>icsgraph query actions-without-return</code> <code>--param period=2026-Q3</code>"
+            in page and "Question: `icsgraph query returns-missing --param period=2026-Q3`" in md)
+    assert "Question: `icsgraph query overdue-actions --param as_of=2026-12-01`" in md
 
 
 def test_real_ongoing_is_counted_apart_from_a_missing_date(real_report):

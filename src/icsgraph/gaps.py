@@ -192,7 +192,7 @@ def gap_report(graph=None, *, as_of: _dt.date | str | None = None, threshold: in
                    "explanation": explain.format(threshold=threshold, as_of=as_of.isoformat(),
                                                  progress_note=progress_note, period=period,
                                                  quarter=quarter).strip(),
-                   "columns": _titles(name, queries_dir), "rows": rows}
+                   "columns": _titles(name, queries_dir), "rows": rows, "params": params.get(name, {})}
         if name == "actions-without-return" and nothing_recorded and rows:
             section.update(rows=[], withheld=len(rows),
                            note=NO_RETURNS_YET.format(n=len(rows), period=period))
@@ -526,7 +526,8 @@ def to_html(report: dict) -> str:
             for r in s["rows"]:
                 out.append("<tr>" + "".join(_td(r.get(v), v in nowrap) for v, _ in cols) + "</tr>")
             out.append("</tbody></table>")
-        out.append(f'<p class="query">Question: <code>icsgraph query {e(s["query"])}</code></p>')
+        with_params = "".join(f" <code>--param {e(k)}={e(str(v))}</code>" for k, v in (s.get("params") or {}).items())
+        out.append(f'<p class="query">Question: <code>icsgraph query {e(s["query"])}</code>{with_params}</p>')
     out.append("<h2>Sources</h2><table><caption>The documents cited, by the short name the tables use"
                "</caption><thead><tr><th scope=\"col\">Short name</th><th scope=\"col\">Document</th>"
                "<th scope=\"col\">Date</th><th scope=\"col\">File</th></tr></thead><tbody>")
@@ -574,7 +575,8 @@ def to_md(report: dict) -> str:
             out.append(_md_table(s["rows"], cols))
         else:
             out += ["None.", ""]
-        out += [f"Question: `icsgraph query {s['query']}`", ""]
+        with_params = "".join(f" --param {k}={v}" for k, v in (s.get("params") or {}).items())
+        out += [f"Question: `icsgraph query {s['query']}{with_params}`", ""]
     out += ["## Sources", "", _md_table([{**d, "short": _doc_name(str(d.get("source") or ""))} for d in report["sources"]],
                                         [("short", "Short name"), ("title", "Document"), ("date", "Date"),
                                          ("file", "File")]), SOURCES_NOTE, ""]
