@@ -347,7 +347,7 @@ def read_only_form(text: str) -> str:
     (INSERT, DELETE, LOAD, CLEAR, DROP ...), a dataset of its own (FROM, FROM NAMED: the app
     answers from its one graph) and a federated SERVICE call (the server would fetch another
     address) are refused, each with its reason (QueryError)."""
-    from rdflib.plugins.sparql.algebra import translateQuery, traverse
+    from rdflib.plugins.sparql.algebra import traverse
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
     if len(text) > MAX_QUERY:
         raise QueryError("the query is longer than 100,000 characters")
@@ -371,12 +371,8 @@ def read_only_form(text: str) -> str:
     if "datasetClause" in query:
         raise QueryError("the query names graphs with FROM or FROM NAMED: this app answers from its one graph, "
                          "so remove them")
-    services = []
-    try:
-        traverse(translateQuery(parsed).algebra,
-                 visitPre=lambda n: services.append(n) if getattr(n, "name", None) == "ServiceGraphPattern" else None)
-    except Exception as e:  # noqa: BLE001 - e.g. an undefined prefix
-        raise QueryError(f"the query could not be read as SPARQL 1.1: {e}") from None
+    services = []   # looked for in the parse tree (nested groups and sub-selects included)
+    traverse(parsed, visitPre=lambda n: services.append(n) if getattr(n, "name", None) == "ServiceGraphPattern" else None)
     if services:
         raise QueryError("the query calls another SPARQL service (SERVICE): this app answers from its own graph only")
     return form
