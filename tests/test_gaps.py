@@ -16,6 +16,7 @@ Two data sets:
 """
 import csv
 import datetime as dt
+import html
 import io
 import json
 import re
@@ -84,11 +85,14 @@ def test_each_section_lists_exactly_the_gaps(report):
         "directorates-without-actions": ["People"],
         "incomplete-actions": ["A-PH-02", "A-PH-03"],
         "overdue-actions": ["A-PH-03", "A-GET-01"],
+        "actions-without-return": ["A-CYPE-01", "A-CYPE-02", "A-GET-01", "A-PH-01", "A-PH-02", "A-PH-04"],
+        "returns-missing": ["Children and Young People", "Growth and Transport", "Public Health"],
         "commitments-without-mechanisms": ["C-SO3-GET-01"]}
 
 
 def test_near_misses_are_not_reported(report):
-    reported = {code for s in report["sections"] for code in codes(report, s["query"])}
+    reported = {code for s in report["sections"] for code in codes(report, s["query"])
+                if s["query"] not in ("actions-without-return", "returns-missing")}
     for near_miss in ("SO1", "cype", "A-CYPE-01", "I-SO3-1", "SO2", "SO3", "Public Health"):
         assert near_miss not in reported
     assert "I-SO3-2" not in codes(report, "indicators-without-actions")   # an action on alcohol, a narrower topic
@@ -115,7 +119,8 @@ def test_every_item_says_where_it_is_stated(report):
     assert rows[("overdue-actions", "A-GET-01")]["evidence"] == "Plan p. 20"
     assert rows[("directorates-without-actions", "People")]["evidence"] == "Plan p. 3"
     assert rows[("thin-coverage", "P-SO2-2")]["nodes"] == ["P-SO2-2", "C-SO2-GET-01", "C-SO2-PH-01"]
-    assert all(r["evidence"] for r in rows.values())
+    assert all(r["evidence"] for (query, _), r in rows.items() if query != "returns-missing")
+    assert all(not r["evidence"] for (query, _), r in rows.items() if query == "returns-missing")  # no document
     assert not any(re.search(r"\bline \d", r["evidence"]) for r in rows.values())
 
 
@@ -123,7 +128,9 @@ def test_the_report_is_built_only_from_the_canned_queries(graph, report):
     names = {q.name for q in list_queries()}
     for s in report["sections"]:
         assert s["query"] in names
-        params = {"thin-coverage": {"threshold": 2}, "overdue-actions": {"as_of": AS_OF}}.get(s["query"], {})
+        params = {"thin-coverage": {"threshold": 2}, "overdue-actions": {"as_of": AS_OF},
+                  "actions-without-return": {"period": "2025-Q1"}, "returns-missing": {"period": "2025-Q1"}
+                  }.get(s["query"], {})
         fresh = run_query(s["query"], graph=graph, **params)
         assert [{k: v for k, v in r.items() if k not in ("nodes", "evidence")} for r in s["rows"]] == fresh
     assert len(SECTIONS) == len(report["sections"])
@@ -164,6 +171,9 @@ def test_summary_paragraph(report):
         "1 new action has no measure (A-PH-03 Healthy weight pilot); 1 new action has no lead (A-PH-02 Ongoing "
         "training). 1 new action has no due date: 1 is \"Ongoing\". "
         "2 new actions had a due date before 1 June 2025; 1 of them has progress recorded. "
+        "For 2025-Q1, the latest quarter that ended before 1 June 2025, 6 new actions have no progress return, "
+        "and the returns of 3 directorates are missing or incomplete: Children and Young People (2 of 2 missing); "
+        "Growth and Transport (1 of 1 missing); Public Health (3 of 4 missing). "
         "1 commitment names no plan, service or programme that delivers it.")
 
 
@@ -198,7 +208,7 @@ def test_markdown_csv_and_json(report):
     items = list(csv.DictReader(io.StringIO(text)))
     assert list(items[0]) == ITEM_COLUMNS
     gaps = [i for i in items if not i["Question"].startswith("directorate-")]
-    assert len(gaps) == 1 + 2 + 1 + 6 + 4 + 2 + 1 + 2 + 2 + 1 and len(items) == len(gaps) + 16 + 4
+    assert len(gaps) == 1 + 2 + 1 + 6 + 4 + 2 + 1 + 2 + 2 + 6 + 3 + 1 and len(items) == len(gaps) + 16 + 4
     assert {"Question": "overdue-actions", "Code": "A-GET-01", "Name": "Expand social prescribing",
             "Where it is stated": "Plan p. 20"}.items() <= next(
         i for i in items if i["Question"] == "overdue-actions" and i["Code"] == "A-GET-01").items()
@@ -309,6 +319,41 @@ def test_real_progress_is_said_to_be_unrecorded_not_late(real_report):
     assert (f"{len(past)} new actions had a due date before 1 December 2026; whether they were done is not "
             "recorded.") in real_report["summary"]
     assert len(rows_of(real_report, "overdue-actions")) == len(past) == 41
+    owners = {r["directorate"] for r in actions}
+    assert (f"No progress has been recorded for any action yet. {len(past)} new actions had a due date before "
+            f"1 December 2026; whether they were done is not recorded. None of the {len(owners)} directorates that "
+            f"own new actions has sent a progress return for 2026-Q3, the latest quarter that ended before "
+            f"1 December 2026, so all {len(actions)} new actions are without one.") in real_report["summary"]
+
+
+def test_real_missing_returns_are_said_once_not_listed_as_a_wall(real_report):
+    """data/progress.csv is empty: the section says no return has been received and how to list the
+    actions; it does not list all 86 (the directorates, one row each, are listed)."""
+    actions = table("actions")
+    section = next(s for s in real_report["sections"] if s["query"] == "actions-without-return")
+    assert section["rows"] == [] and section["withheld"] == len(actions) == 86
+    assert section["title"] == "New actions with no progress return for 2026-Q3"
+    assert "No progress return has been received for any quarter yet" in section["note"]
+    names = {r["id"]: r["label"] for r in table("organisations")}
+    owned = Counter(names[r["directorate"]] for r in actions)
+    assert {r["directorate"]: (int(r["open_actions"]), int(r["returned"]), int(r["missing"]))
+            for r in rows_of(real_report, "returns-missing")} == {d: (n, 0, n) for d, n in owned.items()}
+    page = render(real_report, "html")
+    assert f"New actions with no progress return for 2026-Q3 (86)</h2>" in page
+    assert html.escape(section["note"]) in page and "A-CYPE-01" not in page.split("2026-Q3 (86)")[1].split("<h2>")[0]
+    md = render(real_report, "md")
+    assert section["note"] in md and "## New actions with no progress return for 2026-Q3 (86)" in md
+    items = list(csv.DictReader(io.StringIO(render(real_report, "csv").lstrip("\ufeff"))))
+    assert [i["Detail"] for i in items if i["Question"] == "actions-without-return"] == [section["note"]]
+    # footnoted like every other figure: the summary sentence names the canned questions
+    sentence = next(x for x in real_report["summary_sentences"] if "has sent a progress return" in x["text"])
+    assert sentence["queries"] == ["progress-recorded", "returns-missing", "actions-without-return"]
+    for q in sentence["queries"]:
+        assert f"<code>icsgraph query {q}</code></li>" in page
+    # under each table, the question with the parameters the report gave it
+    assert ("Question: <code>icsgraph query actions-without-return</code> <code>--param period=2026-Q3</code>"
+            in page and "Question: `icsgraph query returns-missing --param period=2026-Q3`" in md)
+    assert "Question: `icsgraph query overdue-actions --param as_of=2026-12-01`" in md
 
 
 def test_real_ongoing_is_counted_apart_from_a_missing_date(real_report):
@@ -489,3 +534,63 @@ def test_cli_gaps_on_an_endpoint_with_the_default_graph(gaps_project, oxigraph_s
     assert json.loads(remote.read_text()) == json.loads(local.read_text())
     status, _, err = run_cli("gaps", "--graph", graph, "--project", gaps_project)
     assert status == 1 and "--endpoint" in err
+
+
+def test_returns_missing_with_the_example_quarter(real_project):
+    """The invented example returns (examples/) imported into a copy of the real tables: the actions
+    with no return for the latest quarter and the directorates whose return is missing, against counts
+    made here from the example files."""
+    files = [ROOT / "examples" / f"INVENTED-returns-2025-{q}.csv" for q in ("Q3", "Q4")]
+    status, out, err = run_cli("progress", "import", *files, "--recorded-on", "2026-01-15", "--project", real_project)
+    assert status == 0, err
+    assert run_cli("build", "--project", real_project)[0] == 0
+    report = gap_report(graph_path=real_project / "build" / "graph.ttl", as_of="2026-01-20",
+                        queries_dir=real_project / "queries")
+    assert report["period"] == "2025-Q4"
+    returns = [r for f in files for r in table(f.stem, f.parent)]
+    actions = {r["id"]: r["directorate"] for r in table("actions")}
+    closed = {r["action"] for r in returns if r["period"] < "2025-Q4" and r["status"] in ("complete", "stopped")}
+    returned = {r["action"] for r in returns if r["period"] == "2025-Q4"}
+    without = sorted(a for a in actions if a not in returned and a not in closed)
+    assert sorted(r["action"] for r in rows_of(report, "actions-without-return")) == without
+    names = {r["id"]: r["label"] for r in table("organisations")}
+    open_by = Counter(names[d] for a, d in actions.items() if a not in closed)
+    missing_by = Counter(names[actions[a]] for a in without)
+    assert {r["directorate"]: (int(r["open_actions"]), int(r["missing"])) for r in rows_of(report, "returns-missing")} \
+        == {d: (open_by[d], missing_by[d]) for d in missing_by}
+    assert (f"For 2025-Q4, the latest quarter that ended before 20 January 2026, {len(without)} new actions have no "
+            "progress return") in report["summary"]
+    assert "No progress has been recorded for any action yet" not in report["summary"]
+
+
+def test_progress_notes_are_counted_from_the_returns_in_force(real_project, tmp_path):
+    """progress-recorded's 'With a progress note' counts the actions whose return in force has a
+    narrative (it counted a removed progress column, so it was always 0). The invented example
+    quarters, plus a return with no narrative and a correction that removes one, against counts
+    made here from data/progress.csv as written."""
+    files = [ROOT / "examples" / f"INVENTED-returns-2025-{q}.csv" for q in ("Q3", "Q4")]
+    assert run_cli("progress", "import", *files, "--recorded-on", "2026-01-15", "--project", real_project)[0] == 0
+    header = "action,period,status,narrative,evidence,reported_by,reported_on,entered_by\n"
+    bare = tmp_path / "bare.csv"   # a new return with no narrative (on track needs none)
+    bare.write_text(header + "A-PH-01,2025-Q4,on-track,,,public-health,2026-01-10,Test officer\n")
+    fix = tmp_path / "fix.csv"     # A-CYPE-01's only return corrected, its narrative removed
+    fix.write_text(header + "A-CYPE-01,2025-Q4,on-track,,,cype,2026-01-10,Test officer\n")
+    assert run_cli("progress", "import", bare, "--recorded-on", "2026-01-16", "--project", real_project)[0] == 0
+    status, _, err = run_cli("progress", "import", fix, "--replace", "--recorded-on", "2026-01-17",
+                             "--project", real_project)
+    assert status == 0, err
+    assert run_cli("build", "--project", real_project)[0] == 0
+    rows = table("progress", real_project / "data")
+    in_force = {}
+    for r in rows:
+        key = (r["action"], r["period"])
+        if key not in in_force or int(r["revision"]) > int(in_force[key]["revision"]):
+            in_force[key] = r
+    with_note = {a for (a, _), r in in_force.items() if r["narrative"].strip()}
+    with_return = {r["action"] for r in rows}
+    assert "A-PH-01" in with_return - with_note and "A-CYPE-01" in with_return - with_note
+    status, out, err = run_cli("query", "progress-recorded", "--format", "json", "--project", real_project)
+    assert status == 0, err
+    assert json.loads(out) == [{"actions": str(len(table("actions"))), "with_progress_note": str(len(with_note)),
+                                "with_return": str(len(with_return))}]
+    assert len(with_note) == 10 and len(with_return) == 12

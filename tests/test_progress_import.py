@@ -208,3 +208,39 @@ def test_a_hand_edited_progress_csv_is_checked_by_the_build(project):
     path.write_text(HEADER + "A-GET-01,2025-Q4,2,on-track,,,get,2026-01-09,,2026-01-10,,\n", encoding="utf-8")
     status, out, err = run_cli("build", "--project", project)
     assert status == 1 and "revisions of A-GET-01/2025-Q4 must run 1, 2, 3" in err
+
+
+def test_a_return_for_a_removed_action_is_refused_naming_it(project):
+    """An action taken out of data/actions.csv after its returns were recorded, or after its
+    directorate's template was made: the return is refused naming the sheet, row, column and
+    action, and saying what happened; data/progress.csv is unchanged."""
+    q3, q4 = example_returns("2025-Q3"), example_returns("2025-Q4")
+    files = [EXAMPLES / f"INVENTED-returns-{q}.csv" for q in ("2025-Q3", "2025-Q4")]
+    assert run_cli("progress", "import", *files, "--recorded-on", "2026-01-15", "--project", project)[0] == 0
+    path = template(project, "GET", "2026-Q1")
+    titles = {r["id"]: r["title"] for r in csv.DictReader(open(project / "data" / "actions.csv", encoding="utf-8-sig"))}
+    filled = fill(path, [{"action": a, "status": "on-track", "narrative": "", "evidence": ""}
+                         for a in ("A-GET-03", "A-GET-05")], on="2026-04-08")
+    actions = project / "data" / "actions.csv"
+    lines = actions.read_text(encoding="utf-8").splitlines(keepends=True)
+    actions.write_text("".join(l for l in lines if not l.startswith(("A-GET-03,", "A-GET-05,"))), encoding="utf-8")
+    rows = {load_workbook(filled)["Return"].cell(r, 1).value: r for r in range(9, 40)}
+    before = (project / "data" / "progress.csv").read_bytes()
+    status, _, err = run_cli("progress", "import", filled, "--recorded-on", "2026-04-10", "--project", project)
+    text = " ".join(err.split())
+    assert status == 1 and "Traceback" not in err
+    returned = sorted(r["period"] for r in q3 + q4 if r["action"] == "A-GET-03")
+    assert (f"sheet Return, row {rows['A-GET-03']}, column A: action A-GET-03 '{titles['A-GET-03']}' is no longer in "
+            f"data/actions.csv: it was removed after its return for {returned[-1]} (on-track); its {len(returned)} "
+            f"earlier return(s) ({', '.join(returned)}) are kept in data/progress.csv") in text
+    assert "A-GET-05" not in {r["action"] for r in q3 + q4}   # never returned: the workbook still lists it
+    assert (f"sheet Return, row {rows['A-GET-05']}, column A: action A-GET-05 '{titles['A-GET-05']}' is not in "
+            "data/actions.csv: the workbook lists it, so it was removed after the template was made") in text
+    assert (project / "data" / "progress.csv").read_bytes() == before
+    # a CSV return for an id that never was: the nearest ids
+    csv_file = project / "returns.csv"
+    csv_file.write_text("action,period,status\nA-GET-3,2026-Q1,on-track\n", encoding="utf-8")
+    status, _, err = run_cli("progress", "import", csv_file, "--recorded-on", "2026-04-10", "--project", project)
+    assert status == 1 and "returns.csv, row 2, column action: unknown action 'A-GET-3' (not in data/actions.csv); " \
+        "did you mean" in " ".join(err.split())
+    assert (project / "data" / "progress.csv").read_bytes() == before

@@ -261,3 +261,35 @@ def test_the_same_update_from_a_triple_store(quarter, server, request):
     remote, took = report(project, "2025-Q4", "json", "--endpoint", srv.query_url, "--graph", graph)
     print(f"progress report 2025-Q4 from {server}: {took:.2f} s (CLI)")
     assert remote == local
+
+
+def test_an_action_removed_after_its_returns_is_reported_not_lost(real_project):
+    """A-GET-03 has returns for 2025-Q3 and 2025-Q4 (INVENTED examples), then is taken out of
+    data/actions.csv: the build keeps its returns (icsg:RemovedAction, not counted as an action),
+    the graph still validates, and the update lists it under what changed and in its summary,
+    counted against the example files."""
+    files = [ROOT / "examples" / f"INVENTED-returns-2025-{q}.csv" for q in ("Q3", "Q4")]
+    ok("progress", "import", *files, "--recorded-on", "2026-01-15", "--project", real_project)
+    actions = real_project / "data" / "actions.csv"
+    lines = actions.read_text(encoding="utf-8").splitlines(keepends=True)
+    actions.write_text("".join(l for l in lines if not l.startswith("A-GET-03,")), encoding="utf-8")
+    ok("build", "--project", real_project)
+    assert "conforms" in ok("validate", "--project", real_project)
+    mine = [r for q in ("2025-Q3", "2025-Q4") for r in example_returns(q) if r["action"] == "A-GET-03"]
+    last = max(mine, key=lambda r: r["period"])
+    rows = json.loads(ok("query", "removed-actions", "--format", "json", "--project", real_project))
+    assert [(r["action"], r["quarters"], r["last_period"], r["last_status"]) for r in rows] == \
+        [("A-GET-03", str(len(mine)), last["period"], LABELS[last["status"]])]
+    data, _ = report(real_project, "2025-Q4")
+    assert len(data["actions"]) == len(lines) - 2   # the header and A-GET-03
+    assert "A-GET-03" not in {r["action"] for r in data["actions"]}
+    change = next(c for c in data["changes"] if c["action"] == "A-GET-03")
+    assert change["change"].startswith("action removed from data/actions.csv") and change["to"] == "Removed"
+    assert change["from"] == LABELS[last["status"]]
+    assert "1 action with earlier returns is no longer in data/actions.csv (A-GET-03)" in data["summary"]
+    page, _ = report(real_project, "2025-Q4", "html")
+    assert b"action removed from data/actions.csv" in page
+    # the plan's own figures still count only its actions
+    counts = json.loads(ok("query", "progress-recorded", "--format", "json", "--project", real_project))[0]
+    assert counts["actions"] == str(len(lines) - 2)
+    assert counts["with_return"] == str(len({r["action"] for q in ("2025-Q3", "2025-Q4") for r in example_returns(q)}) - 1)

@@ -118,6 +118,46 @@ def test_node_attributes(projection):
     assert projection.nodes["outcome/SO2"]["short_label"].startswith("SO2 ")
 
 
+def _with_a_corrected_kent_baseline(mini):
+    """The mini graph plus, for I-SO3-1, a Kent baseline reading corrected by a later revision:
+    the replaced one (icsg:replacedBy) must not be shown."""
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import XSD
+    from icsgraph.namespaces import ICSG, ID, QB, SDMX_ATTRIBUTE, SDMX_DIMENSION, SDMX_MEASURE
+    g = Graph()
+    g += mini
+    ind = URIRef(f"{ID}indicator/I-SO3-1")
+    for node, value, replaced in (("I-SO3-1_kent_2019-r1", "30.5", True), ("I-SO3-1_kent_2019", "31.5", False)):
+        r = URIRef(f"{ID}reading/{node}")
+        g.add((r, QB.dataSet, URIRef(f"{ID}dataset/readings")))
+        g.add((r, SDMX_MEASURE.obsValue, Literal(value, datatype=XSD.decimal)))
+        g.add((r, SDMX_ATTRIBUTE.unitMeasure, Literal("%")))
+        g.add((r, SDMX_DIMENSION.refPeriod, Literal("2019")))
+        g.add((r, SDMX_DIMENSION.refArea, Literal("Kent")))
+        g.add((ind, ICSG.baselineReading, r))
+        if replaced:
+            g.add((r, ICSG.replacedBy, URIRef(f"{ID}reading/I-SO3-1_kent_2019")))
+    g.add((ind, ICSG.geography, Literal("Kent and Medway")))
+    return g
+
+
+def test_indicator_baseline_comes_from_its_reading(mini):
+    """The baseline moved from indicators.csv into readings (RDF Data Cube observations,
+    icsg:baselineReading): the panel's facts say it in words, with period, area and source, a
+    reading for another area than the indicator's is flagged, and a replaced reading is not shown."""
+    facts = project(mini).nodes["indicator/I-SO2-1"]["facts"]
+    assert ["Baseline", "7.3% in 2020/21, Kent and Medway; stated in A strategy"] in facts
+    assert [f[0] for f in facts][:3] == ["Unit", "Baseline", "Target"]
+    assert not any(f[0] == "Baseline period" for f in facts)
+    assert ["Baseline", "8% (period not stated), Kent and Medway; stated in A strategy"] in \
+        project(mini).nodes["indicator/I-SO2-2"]["facts"]
+    baselines = [v for k, v in project(_with_a_corrected_kent_baseline(mini)).nodes["indicator/I-SO3-1"]["facts"]
+                 if k == "Baseline"]
+    assert baselines == ["22.3% (period not stated), Kent and Medway; stated in A strategy",
+                         "31.5% in 2019, Kent (a Kent figure; the indicator is for Kent and Medway)"]
+    assert not any(n.startswith("reading/") for n in project(mini))   # readings are facts, not nodes
+
+
 def test_focus_and_slices(mini, tmp_path):
     c = write_page(mini, tmp_path / "f.html", focus="community wardens")
     assert c["nodes"] == 5 and c["focus"] == ["Community Wardens"]
@@ -691,6 +731,19 @@ def test_clicking_a_node_shows_its_source_page(browser, mini_page):
     assert "Linked to (4)" in p.page.text_content("#p-links-title")
     ARTIFACTS.mkdir(exist_ok=True)
     p.page.screenshot(path=str(ARTIFACTS / "network.png"))
+    p.clean()
+    p.page.close()
+
+
+def test_clicking_an_indicator_shows_its_baseline_reading(browser, mini, tmp_path):
+    p = Page(browser, Path(write_page(_with_a_corrected_kent_baseline(mini), tmp_path / "b.html")["page"]),
+             "#view=network")
+    p.click_node("indicator/I-SO3-1")
+    facts = p.js("[...document.querySelectorAll('#p-facts dt')].filter(dt => dt.textContent === 'Baseline')"
+                 ".map(dt => dt.nextElementSibling.textContent)")
+    assert facts == ["22.3% (period not stated), Kent and Medway; stated in A strategy",
+                     "31.5% in 2019, Kent (a Kent figure; the indicator is for Kent and Medway)"]
+    assert "30.5" not in p.page.text_content("#p-facts")
     p.clean()
     p.page.close()
 

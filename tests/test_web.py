@@ -338,3 +338,174 @@ def test_answer_pages_over_an_endpoint_equal_the_local_ones(kent, oxigraph_endpo
     b = remote.get("/id/commitment/C-SO2-PH-03")
     assert b.status_code == 200 and re.sub(r"<footer.*</footer>", "", a.text, flags=re.S) == \
         re.sub(r"<footer.*</footer>", "", b.text, flags=re.S)
+
+
+# --- /network takes every parameter the network page reads from its address ------------------
+
+@pytest.fixture(scope="module")
+def mini_project(tmp_path_factory):
+    from conftest import MINI
+    project = make_project(tmp_path_factory.mktemp("mini-web"), MINI)
+    status, _, err = run_cli("build", "--project", project)
+    assert status == 0, err
+    return project
+
+
+def _page_reads():
+    """The parameters the network page reads from its own address (its readUrl function)."""
+    template = (ROOT / "src" / "icsgraph" / "templates" / "network.html").read_text(encoding="utf-8")
+    body = template.split("function readUrl()", 1)[1].split("function writeUrl()", 1)[0]
+    return set(re.findall(r'\bget\("(\w+)"\)', body))
+
+
+def test_network_route_takes_every_parameter_the_page_reads(mini_project):
+    from starlette.testclient import TestClient
+    from icsgraph.project import Paths
+    from icsgraph.web import make_app
+    reads = _page_reads()
+    assert reads >= {"focus", "hops", "outcome", "directorate", "topic", "status", "types", "view", "names", "select"}
+    client = TestClient(make_app(Paths(mini_project)))
+    whole = client.get("/network")
+    assert whole.status_code == 200
+    page_only = {"topic": "loneliness", "status": "none", "types": "Action,Commitment", "view": "network",
+                 "names": "1", "select": "action/A-PH-01"}
+    assert set(page_only) == reads - {"focus", "hops", "outcome", "directorate"}
+    for name, value in page_only.items():   # the page applies these itself: the same page is served
+        r = client.get("/network", params={name: value})
+        assert r.status_code == 200 and r.text == whole.text, name
+    focus = client.get("/network", params={"focus": "A-PH-01", "hops": "2"})
+    everything = client.get("/network", params={"focus": "A-PH-01", "hops": "2", **page_only})
+    assert everything.status_code == 200 and everything.text == focus.text != whole.text
+    # still refused, with the reason: what the page does not read, and values it cannot take
+    for params, words in (({"colour": "red"}, "topic, status, types, view, names and select, not 'colour'"),
+                          ({"view": "map"}, "view must be 'network' or 'overview'"),
+                          ({"names": "yes"}, "names must be '0' or '1'"),
+                          ({"hops": "9"}, "hops must be a whole number from 0 to 6")):
+        r = client.get("/network", params=params, headers={"accept": "application/json"})
+        assert r.status_code == 400 and words in r.json()["error"], (params, r.text)
+
+
+# --- /sparql with --endpoint: the endpoint's graph answers, read-only ---------------------------
+
+SPARQL_PREFIXES = ("PREFIX icsg: <https://w3id.org/icsgraph/ontology#>\n"
+                   "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
+SECRET = '<urn:x:secret> <urn:x:says> "leaked" .\n'
+
+
+def _store_count(server, graph):
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    url = f"{server.query_url}?" + urllib.parse.urlencode({"query": q, "default-graph-uri": graph})
+    return int(json.loads(get(url, "application/sparql-results+json")[2])["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.fixture(scope="module")
+def proxied(mini_project, oxigraph_server):
+    """The mini graph published to a real Oxigraph server's default graph for icsgraph
+    (https://w3id.org/icsgraph/graph: publish and serve with no --graph), another graph on the
+    same store that the app must never read, and `icsgraph serve --endpoint` over it."""
+    from servers import unique_graph
+    status, _, err = run_cli("publish", "--endpoint", oxigraph_server.store_url, "--project", mini_project)
+    assert status == 0, err
+    other = unique_graph("not-the-apps")
+    put = urllib.request.Request(f"{oxigraph_server.store_url}?" + urllib.parse.urlencode({"graph": other}),
+                                 data=SECRET.encode(), method="PUT", headers={"Content-Type": "text/turtle"})
+    with urllib.request.urlopen(put, timeout=30) as r:
+        assert r.status in (200, 201, 204)
+    s = Server(mini_project, "--endpoint", oxigraph_server.query_url)
+    yield s, other
+    s.stop()
+
+
+def _post(url, data: bytes, ctype, accept):
+    request = urllib.request.Request(url, data=data, method="POST",
+                                     headers={"Content-Type": ctype, "Accept": accept})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def test_sparql_is_proxied_to_the_endpoints_graph(mini_project, proxied, oxigraph_server):
+    from starlette.testclient import TestClient
+    from icsgraph.endpoint import DEFAULT_GRAPH
+    from icsgraph.project import Paths
+    from icsgraph.web import make_app
+    s, other = proxied
+    local = TestClient(make_app(Paths(mini_project)))
+    results = "application/sparql-results+json"
+    select = SPARQL_PREFIXES + "SELECT ?code ?label WHERE { ?o a icsg:SharedOutcome ; icsg:code ?code ; rdfs:label ?label } ORDER BY ?code"
+
+    def cells(data):
+        return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
+    expected = cells(local.get("/sparql", params={"query": select}, headers={"accept": results}).json())
+    assert [r["code"] for r in expected] == ["SO1", "SO2", "SO3"]
+    status, headers, body = get(f"{s.url}/sparql?" + urllib.parse.urlencode({"query": select}), results)
+    assert status == 200 and headers["Content-Type"].startswith(results) and cells(json.loads(body)) == expected
+    for data, ctype in ((urllib.parse.urlencode({"query": select}).encode(), "application/x-www-form-urlencoded"),
+                        (select.encode(), "application/sparql-query")):
+        status, _, body = _post(f"{s.url}/sparql", data, ctype, results)
+        assert status == 200 and cells(json.loads(body)) == expected, ctype
+    status, headers, body = get(f"{s.url}/sparql?" + urllib.parse.urlencode({"query": select, "format": "csv"}))
+    assert status == 200 and headers["Content-Type"].startswith("text/csv") and body.decode().splitlines()[1] == \
+        f"SO1,{expected[0]['label']}"
+    ask = SPARQL_PREFIXES + 'ASK { ?o icsg:code "SO2" }'
+    assert json.loads(get(f"{s.url}/sparql?" + urllib.parse.urlencode({"query": ask}), results)[2])["boolean"] is True
+    construct = SPARQL_PREFIXES + "CONSTRUCT { ?o rdfs:label ?l } WHERE { ?o a icsg:SharedOutcome ; rdfs:label ?l }"
+    status, headers, body = get(f"{s.url}/sparql?" + urllib.parse.urlencode({"query": construct}), "text/turtle")
+    remote_graph = Graph().parse(data=body.decode(), format="turtle")
+    local_graph = Graph().parse(data=local.get("/sparql", params={"query": construct},
+                                               headers={"accept": "text/turtle"}).text, format="turtle")
+    assert status == 200 and len(remote_graph) == 3 and set(remote_graph) == set(local_graph)
+    status, _, body = get(f"{s.url}/sparql?" + urllib.parse.urlencode({"query": select}), "text/html")
+    page = body.decode()
+    assert status == 200 and "SO2" in page and f"the graph &lt;{DEFAULT_GRAPH}&gt; on the triple store" in page
+    # only the app's graph: another graph on the same store is never read
+    for q in ('SELECT ?o WHERE { GRAPH ?g { ?s ?p ?o } }', 'SELECT ?o WHERE { ?s ?p ?o FILTER(?o = "leaked") }',
+              'SELECT ?o WHERE { <urn:x:secret> ?p ?o }'):
+        status, _, body = get(f"{s.url}/sparql?" + urllib.parse.urlencode({"query": q}), results)
+        assert status == 200 and "leaked" not in body.decode(), q
+    # an explicit --graph reads that graph
+    named = TestClient(make_app(Paths(mini_project), endpoint=oxigraph_server.query_url, endpoint_graph=other))
+    r = named.get("/sparql", params={"query": "SELECT ?o WHERE { ?s ?p ?o }"}, headers={"accept": results})
+    assert r.status_code == 200 and cells(r.json()) == [{"o": "leaked"}]
+
+
+def test_sparql_proxy_refuses_updates_and_other_graphs(proxied, oxigraph_server):
+    from icsgraph.endpoint import DEFAULT_GRAPH
+    s, other = proxied
+    before = (_store_count(oxigraph_server, DEFAULT_GRAPH), _store_count(oxigraph_server, other))
+    update = "INSERT DATA { GRAPH <%s> { <urn:x:a> <urn:x:b> \"c\" } }" % DEFAULT_GRAPH
+    results = "application/sparql-results+json"
+    for how, (status, _, body) in (
+            ("GET", get(f"{s.url}/sparql?" + urllib.parse.urlencode({"query": update}), results)),
+            ("form", _post(f"{s.url}/sparql", urllib.parse.urlencode({"query": update}).encode(),
+                           "application/x-www-form-urlencoded", results)),
+            ("sparql-query", _post(f"{s.url}/sparql", update.encode(), "application/sparql-query", results)),
+            ("sparql-update", _post(f"{s.url}/sparql", update.encode(), "application/sparql-update", results)),
+            ("DROP", get(f"{s.url}/sparql?" + urllib.parse.urlencode({"query": "DROP ALL"}), results)),
+            ("update=", _post(f"{s.url}/sparql", urllib.parse.urlencode({"update": update}).encode(),
+                              "application/x-www-form-urlencoded", results))):
+        if how == "update=":   # not a query at all: the form page, nothing run
+            assert status == 200 and b"<form" in body
+            continue
+        message = json.loads(body)["error"]
+        assert status == 400 and "update" in message and "only reads" in message, (how, message)
+    for q, words in ((f"SELECT * FROM <{other}> WHERE {{ ?s ?p ?o }}", "FROM or FROM NAMED"),
+                     (f"SELECT * FROM NAMED <{other}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", "FROM or FROM NAMED"),
+                     (f"SELECT * WHERE {{ SERVICE <{oxigraph_server.query_url}> {{ ?s ?p ?o }} }}", "SERVICE"),
+                     ("SELEC ?s WHERE { ?s ?p ?o }", "could not be read as SPARQL 1.1")):
+        status, _, body = get(f"{s.url}/sparql?" + urllib.parse.urlencode({"query": q}), results)
+        assert status == 400 and words in json.loads(body)["error"], (q, body)
+    status, _, body = get(f"{s.url}/sparql?" + urllib.parse.urlencode({"query": update}), "text/html")
+    assert status == 400 and "only reads the graph" in body.decode() and "govuk-error-summary" in body.decode()
+    assert (_store_count(oxigraph_server, DEFAULT_GRAPH), _store_count(oxigraph_server, other)) == before
+
+
+def test_sparql_proxy_says_when_the_endpoint_cannot_answer(mini_project):
+    from starlette.testclient import TestClient
+    from icsgraph.project import Paths
+    from icsgraph.web import make_app
+    client = TestClient(make_app(Paths(mini_project), endpoint=f"http://127.0.0.1:{free_port()}/query"))
+    r = client.get("/sparql", params={"query": "ASK {}"}, headers={"accept": "application/sparql-results+json"})
+    assert r.status_code == 502 and "could not reach the SPARQL endpoint" in r.json()["error"]

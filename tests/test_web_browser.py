@@ -190,3 +190,39 @@ def _from_disk(browser, mini_site):
         assert not tab.refused, tab.refused
     finally:
         tab.close()
+
+
+# --- the network page served by the app reads the parameters of its address -----------------
+
+@pytest.fixture(scope="module")
+def mini_server(tmp_path_factory):
+    project = make_project(tmp_path_factory.mktemp("mini-served"), MINI)
+    assert run_cli("build", "--project", project)[0] == 0
+    s = Server(project)
+    yield s
+    s.stop()
+
+
+def test_served_network_page_applies_its_address(chromium, mini_server):
+    chromium(lambda browser: _network_address(browser, mini_server))
+
+
+def _network_address(browser, mini_server):
+    """/network?topic=...&types=...&status=... (once refused with 400) opens the view they say."""
+    base = mini_server.url
+    tab = Tab(browser, base)
+    try:
+        tab.page.goto(f"{base}/network?topic=loneliness&types=Commitment,Action&status=none&names=1")
+        tab.page.wait_for_selector("body[data-ready]", state="attached", timeout=30_000)  # (no eval: the CSP)
+        state = tab.page.evaluate("ics.state()")
+        assert state["topic"] == "Loneliness" and state["status"] == "none" and tab.page.evaluate("ics.view()") == "network"
+        shown = tab.page.evaluate("network.body.nodeIndices")
+        assert shown and all(n.startswith(("commitment/", "action/")) for n in shown), shown
+        assert tab.page.is_checked("#all-names")
+        tab.page.goto(f"{base}/network?topic=zebra")
+        tab.page.wait_for_selector("body[data-ready]", state="attached", timeout=30_000)  # (no eval: the CSP)
+        assert "There is no topic “zebra”" in tab.page.text_content("#status")
+        assert not tab.errors, tab.errors
+        assert not tab.refused, tab.refused
+    finally:
+        tab.close()

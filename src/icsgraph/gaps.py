@@ -56,8 +56,15 @@ SECTIONS = (
      "from which no due date can be read, such as a duration with no start, a start date or a "
      "condition (shown as written; the tables' notes say why each was read so)."),
     ("overdue-actions", "New actions past their due date",
-     "Due before {as_of}. A date passed is not a failure: read it with 'Progress recorded'. "
+     "Due before {as_of}. A date passed is not a failure: read it with the latest progress return. "
      "{progress_note}"),
+    ("actions-without-return", "New actions with no progress return for {period}",
+     "{period} ({quarter}) is the latest quarter that ended before {as_of}. No progress return for it "
+     "has been recorded for these actions (an action closed by an earlier return, complete or stopped, "
+     "needs none)."),
+    ("returns-missing", "Directorates whose return for {period} is missing",
+     "Directorates that own at least one open new action with no return for {period}: 'Returned' "
+     "counts the actions they did return for it (0: nothing came in), 'Missing' those they did not."),
     ("commitments-without-mechanisms", "Commitments with no plan, service or programme named",
      "The 'delivered through' cell of these Appendix A rows names no plan, strategy, service, "
      "programme or partnership."),
@@ -67,12 +74,17 @@ ID_COLUMN = {"outcomes-without-actions": "outcome", "priorities-without-commitme
              "enablers-without-actions": "enabler", "thin-coverage": "code",
              "indicators-not-in-logframes": "indicator", "indicators-without-actions": "indicator",
              "directorates-without-actions": "directorate", "incomplete-actions": "action",
-             "overdue-actions": "action", "commitments-without-mechanisms": "commitment"}
+             "overdue-actions": "action", "commitments-without-mechanisms": "commitment",
+             "actions-without-return": "action", "returns-missing": "directorate"}
 KIND = {"outcomes-without-actions": "outcome", "priorities-without-commitments": "priority",
         "enablers-without-actions": "enabler", "indicators-not-in-logframes": "indicator",
         "indicators-without-actions": "indicator", "directorates-without-actions": "directorate",
         "incomplete-actions": "action", "overdue-actions": "action",
-        "commitments-without-mechanisms": "commitment"}
+        "commitments-without-mechanisms": "commitment", "actions-without-return": "action",
+        "returns-missing": "directorate"}
+# Sections that need the monitoring questions (progress returns): left out of a project
+# whose queries/ folder does not have them.
+PROGRESS_SECTIONS = ("actions-without-return", "returns-missing")
 EVIDENCE = ("source", "source_iri", "pages", "lines")
 OTHER_QUERIES = ("graph-counts", "outcome-coverage", "directorate-outcome-matrix", "directorate-totals",
                  "progress-recorded", "source-documents")
@@ -101,6 +113,8 @@ def _evidence(row: dict, kind: str) -> str:
     """Where the item is stated, as an officer finds it in the printed document: 'Delivery
     plan p. 101'. The Strategy has no page numbers: its items are located by the outcome
     section they sit in (or its enablers section)."""
+    if not row.get("source_iri") and not row.get("source"):
+        return ""   # not a fact of a document (a count of progress returns)
     doc = _doc_name(_doc_id(row)) or (row.get("source") or "")
     pages = row.get("pages") or ""
     if pages:
@@ -128,6 +142,19 @@ def _node_codes(section: str, row: dict) -> list[str]:
     return codes
 
 
+def latest_quarter(day: _dt.date) -> str:
+    """The latest calendar quarter that ended before `day`, written like 2025-Q4."""
+    from .monitoring import Quarter
+    return str(Quarter.containing(day).previous())
+
+
+# While no return has been recorded for any quarter, every action is "without a return": the
+# section says so in one sentence instead of listing them all (`withheld` = how many).
+NO_RETURNS_YET = ("No progress return has been received for any quarter yet, so none of the {n} new actions "
+                  "has one for {period}. They are not listed one by one here; "
+                  "'icsgraph query actions-without-return --param period={period}' lists them.")
+
+
 def gap_report(graph=None, *, as_of: _dt.date | str | None = None, threshold: int = 2,
                graph_path: Path | None = None, queries_dir: Path | None = None,
                endpoint: str | None = None, endpoint_graph: str | None = None) -> dict:
@@ -136,7 +163,11 @@ def gap_report(graph=None, *, as_of: _dt.date | str | None = None, threshold: in
     as_of = _dt.date.fromisoformat(str(as_of)) if as_of else _dt.date.today()
     if int(threshold) < 0:
         raise QueryError(f"the thin-coverage threshold must be 0 or more, not {threshold}")
-    params = {"thin-coverage": {"threshold": int(threshold)}, "overdue-actions": {"as_of": as_of.isoformat()}}
+    period = latest_quarter(as_of)
+    params = {"thin-coverage": {"threshold": int(threshold)}, "overdue-actions": {"as_of": as_of.isoformat()},
+              "actions-without-return": {"period": period}, "returns-missing": {"period": period}}
+    from .queries import list_queries
+    known = {q.name for q in list_queries(queries_dir)}
 
     def ask(name, **kw):
         return run_query(name, graph=graph, graph_path=graph_path, queries_dir=queries_dir,
@@ -144,25 +175,34 @@ def gap_report(graph=None, *, as_of: _dt.date | str | None = None, threshold: in
 
     progress = (ask("progress-recorded") or [{}])[0]
     progress = {k: int(progress.get(k) or 0) for k in ("actions", "with_progress_note", "with_return")}
-    nothing_recorded = progress["with_progress_note"] == 0 and progress["with_return"] == 0
+    nothing_recorded = progress["with_return"] == 0   # a progress note is a return's narrative
     progress_note = ("No progress has been recorded for any action yet, so whether these actions "
                      "were done is not recorded." if nothing_recorded else "")
+    from .monitoring import Quarter
+    quarter = Quarter.parse(period).words()
     sections = []
     for name, title, explain in SECTIONS:
+        if name in PROGRESS_SECTIONS and name not in known:
+            continue
         rows = ask(name, **params.get(name, {}))
         for row in rows:
             row["nodes"] = _node_codes(name, row)
             row["evidence"] = _evidence(row, _kind(name, row))
-        sections.append({"query": name, "title": title,
-                         "explanation": explain.format(threshold=threshold, as_of=as_of.isoformat(),
-                                                       progress_note=progress_note).strip(),
-                         "columns": _titles(name, queries_dir), "rows": rows})
+        section = {"query": name, "title": title.format(period=period),
+                   "explanation": explain.format(threshold=threshold, as_of=as_of.isoformat(),
+                                                 progress_note=progress_note, period=period,
+                                                 quarter=quarter).strip(),
+                   "columns": _titles(name, queries_dir), "rows": rows, "params": params.get(name, {})}
+        if name == "actions-without-return" and nothing_recorded and rows:
+            section.update(rows=[], withheld=len(rows),
+                           note=NO_RETURNS_YET.format(n=len(rows), period=period))
+        sections.append(section)
     counts = {r["kind"]: int(r["count"]) for r in ask("graph-counts")}
     outcomes = {r["outcome"]: r["label"] for r in ask("outcome-coverage")}
     matrix = ask("directorate-outcome-matrix")
     totals = ask("directorate-totals")
     report = {"title": "Gap analysis: where the Strategy has no KCC commitment or action behind it",
-              "as_of": as_of.isoformat(), "threshold": int(threshold), "counts": counts,
+              "as_of": as_of.isoformat(), "period": period, "threshold": int(threshold), "counts": counts,
               "outcomes": outcomes, "progress": progress,
               "sections": sections, "heatmap": _heatmap(matrix, totals, outcomes),
               "sources": ask("source-documents")}
@@ -185,8 +225,15 @@ def _heatmap(matrix: list[dict], totals: list[dict], outcomes: dict[str, str]) -
 
 # --- the summary ------------------------------------------------------------------------
 
-def _section(report: dict, name: str) -> list[dict]:
-    return next(s["rows"] for s in report["sections"] if s["query"] == name)
+def _section(report: dict, name: str) -> list[dict] | None:
+    """A section's rows (None when the report has no such section)."""
+    return next((s["rows"] for s in report["sections"] if s["query"] == name), None)
+
+
+def _count(report: dict, name: str) -> int:
+    """How many items a section has, with those it does not list one by one (`withheld`)."""
+    section = next(s for s in report["sections"] if s["query"] == name)
+    return len(section["rows"]) + int(section.get("withheld") or 0)
 
 
 def _names(rows, code_column, name_column="label", limit=6) -> str:
@@ -313,7 +360,7 @@ def summary_sentences(report: dict) -> list[dict]:
             "incomplete-actions")
     overdue = _section(report, "overdue-actions")
     progress = report["progress"]
-    if progress["with_progress_note"] == 0 and progress["with_return"] == 0:
+    if progress["with_return"] == 0:
         say("No progress has been recorded for any action yet.", "progress-recorded")
         if overdue:
             say(f"{_n(len(overdue), 'new action')} had a due date before {date}; whether "
@@ -324,6 +371,23 @@ def summary_sentences(report: dict) -> list[dict]:
             f"{_has(len(reported))} progress recorded.", "overdue-actions", "progress-recorded")
     else:
         say(f"No new action had a due date before {date}.", "overdue-actions")
+    no_return, missing = _section(report, "actions-without-return"), _section(report, "returns-missing")
+    if no_return is not None and missing is not None:
+        period, without = report["period"], _count(report, "actions-without-return")
+        when = f"{period}, the latest quarter that ended before {date}"
+        if progress["with_return"] == 0:
+            say(f"None of the {_n(len(missing), 'directorate')} that own new actions has sent a progress return "
+                f"for {when}, so {'the' if without == 1 else 'all'} {_n(without, 'new action')} "
+                f"{'is' if without == 1 else 'are'} without one.",
+                "progress-recorded", "returns-missing", "actions-without-return")
+        elif without or missing:
+            names = "; ".join(f"{r['directorate']} ({r['missing']} of {r['open_actions']} missing)" for r in missing)
+            say(f"For {when}, {_n(without, 'new action')} {_has(without)} no progress return"
+                + (f", and the returns of {_n(len(missing), 'directorate')} are missing or incomplete: {names}."
+                   if missing else "."), "actions-without-return", "returns-missing")
+        else:
+            say(f"Every open new action has a progress return for {when}.", "actions-without-return",
+                "returns-missing")
     unnamed = _section(report, "commitments-without-mechanisms")
     if unnamed:
         say(f"{_n(len(unnamed), 'commitment')} {'names' if len(unnamed) == 1 else 'name'} no plan, service or "
@@ -347,7 +411,8 @@ def footnotes(report: dict) -> list[str]:
 def _display(section: dict) -> list[tuple[str, str]]:
     """(variable, title) of the columns a section's table shows: the query's columns, the
     provenance ones replaced by one 'Where it is stated' column."""
-    return [(v, t) for v, t in section["columns"].items() if v not in EVIDENCE] + [("evidence", "Where it is stated")]
+    shown = [(v, t) for v, t in section["columns"].items() if v not in EVIDENCE]
+    return shown + ([("evidence", "Where it is stated")] if "source" in section["columns"] else [])
 
 
 def _color(level: float) -> tuple[int, int, int]:
@@ -447,9 +512,11 @@ def to_html(report: dict) -> str:
             '<p class="query">Questions: <code>directorate-outcome-matrix</code> (cells), '
             "<code>directorate-totals</code> (Total column).</p>"]
     for s in report["sections"]:
-        out.append(f"<h2>{e(s['title'])} ({len(s['rows'])})</h2>")
+        out.append(f"<h2>{e(s['title'])} ({len(s['rows']) + int(s.get('withheld') or 0)})</h2>")
         out.append(f"<p>{e(s['explanation'])}</p>")
-        if not s["rows"]:
+        if s.get("withheld"):
+            out.append(f'<p class="none">{e(s["note"])}</p>')
+        elif not s["rows"]:
             out.append('<p class="none">None.</p>')
         else:
             cols = _display(s)
@@ -459,7 +526,8 @@ def to_html(report: dict) -> str:
             for r in s["rows"]:
                 out.append("<tr>" + "".join(_td(r.get(v), v in nowrap) for v, _ in cols) + "</tr>")
             out.append("</tbody></table>")
-        out.append(f'<p class="query">Question: <code>icsgraph query {e(s["query"])}</code></p>')
+        with_params = "".join(f" <code>--param {e(k)}={e(str(v))}</code>" for k, v in (s.get("params") or {}).items())
+        out.append(f'<p class="query">Question: <code>icsgraph query {e(s["query"])}</code>{with_params}</p>')
     out.append("<h2>Sources</h2><table><caption>The documents cited, by the short name the tables use"
                "</caption><thead><tr><th scope=\"col\">Short name</th><th scope=\"col\">Document</th>"
                "<th scope=\"col\">Date</th><th scope=\"col\">File</th></tr></thead><tbody>")
@@ -499,13 +567,16 @@ def to_md(report: dict) -> str:
     out += ["Outcomes: " + "; ".join(f"{o} {n}" for o, n in zip(heat["outcomes"], heat["outcome_names"])) + ".", "",
             "Questions: `directorate-outcome-matrix` (cells), `directorate-totals` (Total column).", ""]
     for s in report["sections"]:
-        out += [f"## {s['title']} ({len(s['rows'])})", "", s["explanation"], ""]
-        if s["rows"]:
+        out += [f"## {s['title']} ({len(s['rows']) + int(s.get('withheld') or 0)})", "", s["explanation"], ""]
+        if s.get("withheld"):
+            out += [s["note"], ""]
+        elif s["rows"]:
             cols = _display(s)
             out.append(_md_table(s["rows"], cols))
         else:
             out += ["None.", ""]
-        out += [f"Question: `icsgraph query {s['query']}`", ""]
+        with_params = "".join(f" --param {k}={v}" for k, v in (s.get("params") or {}).items())
+        out += [f"Question: `icsgraph query {s['query']}{with_params}`", ""]
     out += ["## Sources", "", _md_table([{**d, "short": _doc_name(str(d.get("source") or ""))} for d in report["sources"]],
                                         [("short", "Short name"), ("title", "Document"), ("date", "Date"),
                                          ("file", "File")]), SOURCES_NOTE, ""]
@@ -528,6 +599,9 @@ def items(report: dict) -> list[dict]:
     for s in report["sections"]:
         name_col = next((v for v in ("label", "title", "directorate") if v in s["columns"]), None)
         skip = set(EVIDENCE) | {"nodes", "evidence", ID_COLUMN[s["query"]], name_col}
+        if s.get("withheld"):
+            out.append({"Section": s["title"], "Question": s["query"], "Code": "", "Name": "", "Detail": s["note"],
+                        "Related codes": "", "Where it is stated": ""})
         for r in s["rows"]:
             detail = "; ".join(f"{t}: {r[v]}" for v, t in s["columns"].items()
                                if v not in skip and r.get(v) not in (None, ""))

@@ -170,7 +170,9 @@ def check_monitoring_tables(tables: dict, data_dir: Path) -> None:
         where = Path(data_dir) / "progress.csv"
         if len(row.get("revision", [])) != 1 or _rev(row) < 1:
             raise TableError(where, row.number, "revision", "one whole number from 1")
-        if row["reported_by"] != actions[row["action"]]["directorate"]:
+        if row.get("action_removed"):
+            pass   # an action since removed from actions.csv: whose it was is the return's reported_by
+        elif row["reported_by"] != actions[row["action"]]["directorate"]:
             raise TableError(where, row.number, "reported_by",
                              f"'{row['reported_by']}' does not own action {row['action']} "
                              f"({actions[row['action']]['directorate']} does)")
@@ -222,8 +224,24 @@ def _latest_return(g, s, row, col, tables):
     """An action's latest return (the latest quarter returned, the revision in force) is its
     icsg:latestReturn: where its progress now stands."""
     from .namespaces import node
-    if row.table == "progress" and row.values.get("is_latest"):
+    if row.table == "progress" and row.values.get("is_latest") and not row.values.get("action_removed"):
         g.add((node("action", row["action"]), ICSG.latestReturn, s))
+
+
+def _removed_action(g, s, row, col, tables):
+    """A return for an action no longer in actions.csv (removed after its returns were recorded):
+    the action's node is kept as an icsg:RemovedAction (not an icsg:Action: it is counted nowhere
+    as one), with its code and a label that says so, so the progress update can list it (query
+    removed-actions; whose it was is its returns' prov:wasAttributedTo). It takes none of an
+    action's properties (ownedBy, latestReturn), whose domain would make it one again."""
+    from rdflib.namespace import RDF
+    from .namespaces import node
+    if not row.get("action_removed"):
+        return
+    a = node("action", row["action"])
+    g.add((a, RDF.type, ICSG.RemovedAction))
+    g.add((a, ICSG.code, Literal(row["action"])))
+    g.add((a, RDFS_LABEL, Literal(f"{row['action']} (no longer in data/actions.csv)", lang="en")))
 
 
 def _replaced_by(g, s, row, col, tables):
@@ -268,6 +286,7 @@ from rdflib.namespace import RDFS as _RDFS  # noqa: E402
 RDFS_LABEL = _RDFS.label
 RULES = {
     "replaced-by": _replaced_by,
+    "removed-action": _removed_action,
     "latest-return": _latest_return,
     "period-end": _period_end,
     "return-label": _return_label,

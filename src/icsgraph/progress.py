@@ -245,6 +245,7 @@ def read_workbook(path: Path, problems: list[str]) -> list[dict]:
         if not any(_cell_text(cells[k]) for k in ("status", "narrative", "evidence")):
             continue  # no return for this action in this workbook
         rows.append({"where": f"{path}, sheet {SHEET}, row {r}", "action": _cell_text(cells["action"]),
+                     "title": _cell_text(cells["title"]),
                      "period": period, "status": _cell_text(cells["status"]),
                      "narrative": _cell_text(cells["narrative"]), "evidence": _cell_text(cells["evidence"]),
                      "reported_by": directorate, "reported_on": reported_on, "entered_by": completed_by,
@@ -289,6 +290,35 @@ def read_csv_returns(path: Path, problems: list[str]) -> list[dict]:
 
 
 # --- checking and appending -------------------------------------------------------------------
+
+def _not_an_action(row: dict, existing: list[dict], actions: dict) -> str:
+    """Why a return's action id is refused: an action removed from data/actions.csv (it has
+    returns for earlier quarters, or the directorate's workbook still lists it), or an id that
+    was never there (with the nearest ids)."""
+    import difflib
+    action = row["action"]
+    earlier = current_returns([r for r in existing if r["action"] == action])
+    named = f"action {action}" + (f" '{row['title']}'" if row.get("title") else "")
+    if earlier:
+        periods = sorted(earlier, key=lambda k: Quarter.parse(k[1]))
+        last = earlier[periods[-1]]
+        return (f"{named} is no longer in data/actions.csv: it was removed after its return for {last['period']} "
+                f"({last['status']}); its {len(periods)} earlier return(s) "
+                f"({', '.join(p for _, p in periods)}) are kept in data/progress.csv. A removed action takes no "
+                "more returns: leave its row empty, or, if it was removed by mistake, put it back in "
+                "data/actions.csv")
+    same_title = sorted(i for i, r in actions.items() if row.get("title") and r.get("title") == row["title"])
+    if same_title:
+        return (f"unknown action '{action}' (not in data/actions.csv): the row's title is that of "
+                f"{' and '.join(same_title)}; the id cell was changed, put {same_title[0]} back")
+    if row.get("title"):
+        return (f"{named} is not in data/actions.csv: the workbook lists it, so it was removed after the "
+                "template was made. A removed action takes no more returns: leave its row empty, or, if it was "
+                "removed by mistake, put it back in data/actions.csv")
+    close = difflib.get_close_matches(action.upper(), sorted(actions), n=3, cutoff=0.75)
+    return (f"unknown action '{action}' (not in data/actions.csv)"
+            + (f"; did you mean {' or '.join(close)}?" if close else ""))
+
 
 @dataclass
 class ImportResult:
@@ -341,7 +371,7 @@ def import_returns(paths: Paths, files: list[Path], *, replace: bool = False,
             bad("action", "no action id")
             continue
         if a is None:
-            bad("action", f"unknown action '{row['action']}' (not in actions.csv)")
+            bad("action", _not_an_action(row, existing, actions))
             continue
         try:
             quarter = Quarter.parse(row["period"])

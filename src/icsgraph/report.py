@@ -286,6 +286,14 @@ def collate(period: str | None = None, *, as_of: _dt.date | None = None, graph=N
             changes.append({"action": r["action"], "title": r["title"], "directorate": r["directorate"],
                             "change": f"action added to the tables on {r.get('added_on')}", "from": None,
                             "to": r.get("status"), "from_colour": None, "to_colour": r.get("status_colour")})
+    # actions with returns that are no longer in data/actions.csv (when is not recorded)
+    removed = run_query("removed-actions", **where) if _has_query("removed-actions", queries_dir) else []
+    for r in removed:
+        changes.append({"action": r["action"], "title": "", "directorate": r["directorate"],
+                        "change": f"action removed from data/actions.csv (when is not recorded); its returns for "
+                                  f"{r['quarters']} quarter(s), the last for {r['last_period']}, are kept",
+                        "from": r.get("last_status"), "to": "Removed", "from_colour": r.get("last_colour"),
+                        "to_colour": None})
     later = [r for r in history if r["period"] <= p and r["recorded_on"] > cutoff.isoformat()]
     corrections = [{**r, "kind": "correction" if r["revision"] != "1" else "late return"} for r in later]
     replaced_in_time = [r for r in known if r["period"] == p and r["revision"] != "1"]
@@ -314,6 +322,10 @@ def collate(period: str | None = None, *, as_of: _dt.date | None = None, graph=N
 
     returned = sum(1 for r in actions if r.get("status"))
     summary = _summary(q, taken, actions, returned, risky, past_due, by_directorate, indicator_items)
+    if removed:
+        summary += (f" {len(removed)} action{'s' if len(removed) != 1 else ''} with earlier returns "
+                    f"{'are' if len(removed) != 1 else 'is'} no longer in data/actions.csv "
+                    f"({', '.join(r['action'] for r in removed)}): see what changed.")
     return {"period": p, "period_words": q.words(), "previous_period": str(prev), "taken_as_at": taken.isoformat(),
             "collation_date": cutoff.isoformat(), "summary": summary, "method": OPEN_SDG,
             "outcomes": by_outcome, "directorates": by_directorate,
@@ -323,6 +335,16 @@ def collate(period: str | None = None, *, as_of: _dt.date | None = None, graph=N
                                    for r in past_due],
             "changes": changes, "new_readings": new_readings, "corrections_in_time": replaced_in_time,
             "recorded_after": corrections, "indicators": indicator_items, "actions": actions}
+
+
+def _has_query(name: str, queries_dir=None) -> bool:
+    """Whether the project's queries/ has this question (a project made before it was added may not)."""
+    from .queries import QueryError, get_query
+    try:
+        get_query(name, queries_dir)
+    except QueryError:
+        return False
+    return True
 
 
 def _counts(actions: list[dict], key: str, rows: list[dict]) -> list[dict]:

@@ -72,6 +72,9 @@ class Column:
     slug: bool = False
     unless_same_as: str | None = None
     rule: str | tuple[str, ...] | None = None
+    # ref: an id no longer in its table is kept, marked `<name>_removed` (a progress return for
+    # an action since removed from actions.csv: monitoring's removed-action rule)
+    may_be_removed: bool = False
 
     @property
     def rules(self) -> tuple[str, ...]:
@@ -275,7 +278,8 @@ TABLES: tuple[Table, ...] = (
     # derived (monitoring.derive_nodes): the one in force has the plain id, replaced ones a
     # "-r<revision>" suffix, as the node of the next revision says (rule replaced-by).
     Table("progress", (
-        C("action", "ref", True, "actions", prop=ICSG.returnFor, link="action", rule="return-label"),
+        C("action", "ref", True, "actions", prop=ICSG.returnFor, link="action", rule=("return-label", "removed-action"),
+          may_be_removed=True),
         C("period", "period", True, prop=ICSG.period, datatype=STR, rule="period-end"),
         C("revision", "ints", True, prop=ICSG.revision, datatype="integer", rule=("replaced-by", "latest-return")),
         C("status", "enum", True, choices=STATUS_NOTATIONS, prop=ICSG.status,
@@ -616,6 +620,11 @@ def check_links(tables: dict[str, list[Row]], data_dir: Path, topic_ids) -> None
                     index = names.get(col.table) or Names(f"{col.table} id", [], {}, f"{col.table}.csv")
                     if isinstance(value, list):
                         row.values[col.name] = [index.resolve(v, where) for v in value]
+                    elif col.may_be_removed and value not in index.ids:
+                        try:
+                            row.values[col.name] = index.resolve(value, where)
+                        except TableError:
+                            row.values[f"{col.name}_removed"] = True   # kept as written
                     else:
                         row.values[col.name] = index.resolve(value, where)
                 elif col.kind == "outcomes":

@@ -63,6 +63,7 @@ import json
 import math
 import re
 from collections import Counter
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
@@ -108,9 +109,11 @@ MECHANISMS = {"Plan", "Service", "Programme", "Partnership", "Activity"}
 WORK = {"Commitment", "Action", "Indicator"}  # nodes whose directorates/outcomes/topics spread to neighbours
 EDGE_LABELS = {DCTERMS.subject: "about topic", SKOS.broader: "broader topic"}
 SHORT = 24  # characters of a label drawn on the canvas
+# ICSG.baselineReading: the indicator's baseline is a reading (an RDF Data Cube observation,
+# data/readings.csv), shown in words by `_baselines`.
 PAGE_FACTS = [(ICSG.leadRole, "Lead"), (ICSG.timescale, "Timescale"), (ICSG.dueDate, "Due date"),
-              (ICSG.measure, "Measure"), (ICSG.unit, "Unit"), (ICSG.baselineValue, "Baseline"),
-              (ICSG.baselinePeriod, "Baseline period"), (ICSG.targetValue, "Target"),
+              (ICSG.measure, "Measure"), (ICSG.unit, "Unit"), (ICSG.baselineReading, "Baseline"),
+              (ICSG.targetValue, "Target"),
               (ICSG.targetText, "Target (words)"), (ICSG.targetYear, "Target year"),
               (ICSG.indicatorStatus, "Status"), (DCTERMS.description, "Description")]
 
@@ -233,7 +236,8 @@ def project(graph: Graph) -> nx.Graph:
         code = _text(g, s, ICSG.code)
         short = f"{code} {_short(label, SHORT - 4)}" if cls == "SharedOutcome" and code else _short(label)
         source = next(iter(sorted(g.objects(s, DCTERMS.source))), None)
-        facts = [[name, str(v)] for p, name in PAGE_FACTS for v in sorted(g.objects(s, p), key=str)]
+        facts = [[name, v] for p, name in PAGE_FACTS
+                 for v in (_baselines(g, s) if p == ICSG.baselineReading else sorted(map(str, g.objects(s, p))))]
         G.add_node(k, label=label, short_label=short, **{"class": cls}, class_label=CLASS_STYLE[cls][1],
                    code=code or "", iri=str(s),
                    alt_labels=sorted({str(a) for a in g.objects(s, SKOS.altLabel)} - {label}),
@@ -251,6 +255,45 @@ def project(graph: Graph) -> nx.Graph:
     _latest_status(g, G, keys)
     _disambiguate(G)
     return G
+
+
+def _baselines(g: Graph, indicator) -> list[str]:
+    """An indicator's baseline in words, from its baseline reading(s) (icsg:baselineReading ->
+    a qb:Observation: value, unit, period, area, source and page): "7.3% in 2020/21, Kent and
+    Medway (Strategy)". A reading replaced by a correction is left out. The area is always
+    said, and a reading for another area than the indicator's is flagged, so a Kent figure is
+    not read as a Kent and Medway one."""
+    from .namespaces import SDMX_ATTRIBUTE, SDMX_DIMENSION, SDMX_MEASURE
+    geography = _text(g, indicator, ICSG.geography)
+    out = []
+    for r in sorted(g.objects(indicator, ICSG.baselineReading), key=str):
+        value = next(iter(sorted(g.objects(r, SDMX_MEASURE.obsValue), key=str)), None)
+        if value is None or (r, ICSG.replacedBy, None) in g:
+            continue
+        number = value.toPython() if isinstance(value, Literal) else value
+        try:   # the same text from any store: Virtuoso gives 8 as 8.0
+            number = format(Decimal(str(number)).normalize(), "f")
+        except (ArithmeticError, TypeError, ValueError):
+            number = str(value)
+        unit = _text(g, r, SDMX_ATTRIBUTE.unitMeasure) or ""
+        text = number + ("" if unit in ("", "%") else " ") + unit
+        period, area = _text(g, r, SDMX_DIMENSION.refPeriod), _text(g, r, SDMX_DIMENSION.refArea)
+        if period and period != "not stated":
+            text += f" in {period}"
+        elif period:
+            text += " (period not stated)"
+        if area:
+            text += f", {area}"
+            if geography and area != geography:
+                text += f" (a {area} figure; the indicator is for {geography})"
+        source = next(iter(sorted(g.objects(r, DCTERMS.source), key=str)), None)
+        if source is not None:
+            doc = _text(g, source, RDFS.label) or (_key(source) or str(source)).split("/")[-1]
+            pages = sorted(int(p) for p in g.objects(r, ICSG.page))
+            where = doc + (f", page {', '.join(map(str, pages))}" if pages else "")
+            text += f"; stated in {where}"
+        out.append(text)
+    return out
 
 
 def _latest_status(g: Graph, G: nx.Graph, keys: dict) -> None:

@@ -332,12 +332,58 @@ def _in_network(w, iri: str) -> bool:
     return key in projection(w)
 
 
-def sparql_query(w, text: str) -> dict:
-    """Run an analyst's SPARQL query (read-only) on the local graph."""
-    if w.endpoint:
-        raise QueryError(f"this app reads {w.endpoint}: send SPARQL queries there")
-    if len(text) > 100_000:
+# The query forms /sparql answers (the algebra's names), and how the result is shown.
+READ_FORMS = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "graph", "DescribeQuery": "graph"}
+MAX_QUERY = 100_000
+
+
+class ProxyError(QueryError):
+    """The triple store behind the app (--endpoint) could not answer: not the analyst's fault."""
+
+
+def read_only_form(text: str) -> str:
+    """The form of an analyst's query ("select", "ask" or "graph"), checked before it runs, on
+    the local graph or the endpoint alike: one SPARQL 1.1 query that only reads. An update
+    (INSERT, DELETE, LOAD, CLEAR, DROP ...), a dataset of its own (FROM, FROM NAMED: the app
+    answers from its one graph) and a federated SERVICE call (the server would fetch another
+    address) are refused, each with its reason (QueryError)."""
+    from rdflib.plugins.sparql.algebra import traverse
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    if len(text) > MAX_QUERY:
         raise QueryError("the query is longer than 100,000 characters")
+    try:
+        parsed = parseQuery(text)
+    except Exception as e:  # noqa: BLE001 - pyparsing's errors: the analyst's mistake
+        try:
+            update = parseUpdate(text)
+        except Exception:  # noqa: BLE001
+            update = None
+        if update is not None and getattr(update, "request", None):
+            raise QueryError("this is an update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE or COPY): "
+                             "/sparql only reads the graph and changes nothing. Send a SELECT, ASK, CONSTRUCT or "
+                             "DESCRIBE query; the graph is changed by editing the tables and rebuilding (or "
+                             "'icsgraph publish').") from None
+        raise QueryError(f"the query could not be read as SPARQL 1.1: {e}") from None
+    query = parsed[1]
+    form = READ_FORMS.get(query.name)
+    if form is None:
+        raise QueryError("/sparql answers SELECT, ASK, CONSTRUCT and DESCRIBE queries only")
+    if "datasetClause" in query:
+        raise QueryError("the query names graphs with FROM or FROM NAMED: this app answers from its one graph, "
+                         "so remove them")
+    services = []   # looked for in the parse tree (nested groups and sub-selects included)
+    traverse(parsed, visitPre=lambda n: services.append(n) if getattr(n, "name", None) == "ServiceGraphPattern" else None)
+    if services:
+        raise QueryError("the query calls another SPARQL service (SERVICE): this app answers from its own graph only")
+    return form
+
+
+def sparql_query(w, text: str) -> dict:
+    """Run an analyst's SPARQL query (read-only, see `read_only_form`) on the local graph, or,
+    when the app serves an endpoint, on the endpoint's named graph (the proxy: `remote_sparql`)."""
+    form = read_only_form(text)
+    if w.endpoint:
+        return remote_sparql(w, text, form)
     try:
         result = w.graph.query(text)
     except Exception as e:  # noqa: BLE001 - a malformed query is the analyst's error
@@ -346,6 +392,55 @@ def sparql_query(w, text: str) -> dict:
         return {"kind": "graph", "graph": result.graph, "raw": result}
     if result.type == "ASK":
         return {"kind": "ask", "answer": bool(result.askAnswer), "raw": result}
+    return _select(result)
+
+
+def _select(result) -> dict:
     variables = [str(v) for v in result.vars]
     rows = [[None if v is None else str(v) for v in row] for row in result]
     return {"kind": "select", "vars": variables, "rows": rows[:5000], "more": len(rows) > 5000, "raw": result}
+
+
+# What the proxy asks the endpoint for, per form
+REMOTE_ACCEPT = {"select": "application/sparql-results+json", "ask": "application/sparql-results+json",
+                 "graph": "text/turtle"}
+
+
+def remote_sparql(w, text: str, form: str, accept: str | None = None) -> dict:
+    """Send a read-only query to the app's endpoint, reading only its named graph (--graph, by
+    default https://w3id.org/icsgraph/graph: the protocol's default-graph-uri, and the same
+    graph as the only named graph, so GRAPH ?g sees nothing else). `accept` asks the endpoint
+    for that result format; its bytes are returned as they came (`body`) along with the
+    parsed result for the HTML page. An endpoint that cannot answer: ProxyError."""
+    import io
+    import urllib.parse
+    import urllib.request
+
+    from rdflib.query import Result
+
+    from ..endpoint import EndpointError, _http, query_graph, shown
+    graph = query_graph(w.endpoint_graph)
+    fields = [("query", text)] + ([("default-graph-uri", graph), ("named-graph-uri", graph)] if graph else [])
+    want = accept or REMOTE_ACCEPT[form]
+    request = urllib.request.Request(
+        w.endpoint, data=urllib.parse.urlencode(fields).encode("utf-8"), method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "Accept": want})
+    try:
+        _, body = _http(request, w.endpoint, "SPARQL endpoint", None)
+    except EndpointError as e:
+        raise ProxyError(str(e)) from None
+    out = {"body": body, "media_type": want}
+    if accept and accept != REMOTE_ACCEPT[form]:
+        return {**out, "kind": form}
+    try:
+        if form == "graph":
+            g = Graph()
+            g.parse(data=body.decode("utf-8"), format="turtle")
+            return {**out, "kind": "graph", "graph": g}
+        result = Result.parse(io.BytesIO(body), format="json")
+    except Exception:  # noqa: BLE001 - whatever the endpoint sent, it was not what was asked for
+        raise ProxyError(f"the SPARQL endpoint {shown(w.endpoint)} did not answer with {want}: is it a SPARQL "
+                         "query endpoint?") from None
+    if form == "ask":
+        return {**out, "kind": "ask", "answer": bool(result.askAnswer)}
+    return {**out, **_select(result)}

@@ -303,12 +303,26 @@ def _hops(request):
     return int(hops)
 
 
+# The parameters the network page reads from its own address (viz.py's docstring, the page's
+# readUrl): focus, hops, outcome and directorate also cut the page here (as `viz --focus`
+# does); the others are left for the page itself, which applies them and says in its status
+# line when a name matches nothing.
+NETWORK_SERVER_PARAMS = ("focus", "hops", "outcome", "directorate")
+NETWORK_PAGE_PARAMS = ("topic", "status", "types", "view", "names", "select")
+NETWORK_CHOICES = {"view": ("network", "overview"), "names": ("0", "1")}
+
+
 def network(request):
     w = web(request)
     p = request.query_params
-    unknown = sorted(set(p) - {"focus", "hops", "outcome", "directorate"})
+    accepted = NETWORK_SERVER_PARAMS + NETWORK_PAGE_PARAMS
+    unknown = sorted(set(p) - set(accepted))
     if unknown:
-        raise BadRequest(f"the network page takes focus, hops, outcome and directorate, not {unknown[0]!r}")
+        raise BadRequest(f"the network page takes {', '.join(accepted[:-1])} and {accepted[-1]}, "
+                         f"not {unknown[0]!r}")
+    for name, choices in NETWORK_CHOICES.items():
+        if p.get(name) is not None and p.get(name) not in choices:
+            raise BadRequest(f"{name} must be {' or '.join(repr(c) for c in choices)}, not {p.get(name)!r}")
     key = ("network", p.get("focus"), _hops(request), p.get("outcome"), p.get("directorate"))
     html = w.cached(key, lambda: _network_html(w, p.get("focus") or None, _hops(request),
                                                p.get("outcome") or None, p.get("directorate") or None))
@@ -338,6 +352,9 @@ async def sparql(request):
     w = web(request)
     if request.method == "POST":
         ctype = request.headers.get("content-type", "")
+        if ctype.startswith("application/sparql-update"):
+            return JSONResponse({"error": "this is an update (application/sparql-update): /sparql only reads the "
+                                          "graph and changes nothing", "status": 400}, status_code=400)
         if ctype.startswith("application/sparql-query"):
             text = (await request.body()).decode("utf-8", "replace")
         else:  # application/x-www-form-urlencoded (default-graph-uri is ignored: one graph here)
@@ -347,25 +364,46 @@ async def sparql(request):
     else:
         text = request.query_params.get("query")
     accept = request.headers.get("accept", "")
+    where = _sparql_source(w)
     if not text:
-        return page(request, ["sparql.html"], {"text": "", "example": render.SPARQL_EXAMPLE, "result": None})
+        return page(request, ["sparql.html"], {"text": "", "example": render.SPARQL_EXAMPLE, "result": None,
+                                                "where": where})
     wants_html = "text/html" in accept and "sparql-results" not in accept
-    try:
-        result = nodes.sparql_query(w, text)
-    except QueryError as e:
-        if wants_html:
-            return page(request, ["sparql.html"], {"text": text, "example": "", "result": None, "error": str(e)},
-                        status=400)
-        return JSONResponse({"error": str(e)}, status_code=400)
-    if wants_html:
-        return page(request, ["sparql.html"], {"text": text, "example": "", "result": result})
-    if result["kind"] == "graph":
-        return Response(result["graph"].serialize(format="turtle"), media_type="text/turtle; charset=utf-8")
     fmt = request.query_params.get("format") or next(
         (k for k, v in RESULT_TYPES.items() if v.split(";")[0] in accept), "json")
     if fmt not in RESULT_TYPES:
         fmt = "json"
+    try:
+        if w.endpoint:   # the proxy: the endpoint's named graph answers, read-only
+            form = nodes.read_only_form(text)
+            if wants_html:
+                result = nodes.remote_sparql(w, text, form)
+            else:
+                media = "text/turtle; charset=utf-8" if form == "graph" else RESULT_TYPES[fmt]
+                result = nodes.remote_sparql(w, text, form, accept=media.split(";")[0])
+                return Response(result["body"], media_type=media)
+        else:
+            result = nodes.sparql_query(w, text)
+    except QueryError as e:
+        status = 502 if isinstance(e, nodes.ProxyError) else 400
+        if wants_html:
+            return page(request, ["sparql.html"], {"text": text, "example": "", "result": None, "error": str(e),
+                                                    "where": where}, status=status)
+        return JSONResponse({"error": str(e), "status": status}, status_code=status)
+    if wants_html:
+        return page(request, ["sparql.html"], {"text": text, "example": "", "result": result, "where": where})
+    if result["kind"] == "graph":
+        return Response(result["graph"].serialize(format="turtle"), media_type="text/turtle; charset=utf-8")
     return Response(result["raw"].serialize(format=fmt), media_type=RESULT_TYPES[fmt])
+
+
+def _sparql_source(w) -> str:
+    """What /sparql reads, in words, for its page."""
+    if not w.endpoint:
+        return "the graph at this address"
+    from ..endpoint import query_graph, shown
+    graph = query_graph(w.endpoint_graph)
+    return (f"the graph <{graph}>" if graph else "the default graph") + f" on the triple store {shown(w.endpoint)}"
 
 
 # --- errors --------------------------------------------------------------------------------
