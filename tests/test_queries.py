@@ -150,6 +150,32 @@ def test_directorate_outcome_matrix_lists_every_pair_with_zeros(ask):
     assert rows[0]["outcome_name"] == "Best start in life"
 
 
+def test_directorate_outcome_matrix_pairs_a_directorate_with_its_councils_strategies_only(graphs):
+    """A directorate meets the outcomes of the strategies its council is a statutory partner of
+    (org:unitOf, icsg:statutoryPartnerOf, icsg:outcomeOf): another strategy's outcome gets no
+    row of zeros beside it until the council is a statutory partner of that strategy too."""
+    from rdflib import Literal, Namespace
+    from rdflib.namespace import RDF, RDFS
+    icsg = Namespace("https://w3id.org/icsgraph/ontology#")
+    node = Namespace("https://w3id.org/icsgraph/id/")
+    g = Graph()
+    g += graphs["rdflib"]
+    g.add((node["strategy/other"], RDF.type, icsg.Strategy))
+    g.add((node["outcome/SO9"], RDF.type, icsg.SharedOutcome))
+    g.add((node["outcome/SO9"], icsg.code, Literal("SO9")))
+    g.add((node["outcome/SO9"], RDFS.label, Literal("Another strategy's outcome", lang="en")))
+    g.add((node["outcome/SO9"], icsg.outcomeOf, node["strategy/other"]))
+    for engine in (g, oxigraph(g)):
+        rows = run_query("directorate-outcome-matrix", graph=engine)
+        assert len(rows) == 4 * 4 and "SO9" not in {r["outcome"] for r in rows}
+    g.add((node["organisation/council"], icsg.statutoryPartnerOf, node["strategy/other"]))
+    for engine in (g, oxigraph(g)):
+        rows = run_query("directorate-outcome-matrix", graph=engine)
+        assert len(rows) == 4 * 5
+        assert {(r["directorate_id"], r["total"]) for r in rows if r["outcome"] == "SO9"} == \
+            {("ph", "0"), ("get", "0"), ("cype", "0"), ("hr", "0")}
+
+
 def test_outcome_coverage(ask):
     rows = ask("outcome-coverage")
     assert pick(rows, "outcome", "priorities", "commitments", "actions", "mechanisms", "indicators",
