@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # tests/servers.py starts Virtuoso
 
 NAMED_KINDS = {"topic", "mechanism", "outcome", "directorate", "indicator", "action", "priority"}
 NAMED_PARAMS = {"topic", "mechanism", "outcome", "directorate", "indicator"}
+ONLY = set(filter(None, os.environ.get("BENCH_QUERIES", "").split(",")))  # --queries, passed to workers
 
 
 def named_question(query) -> bool:
@@ -84,7 +85,7 @@ def worker(engine: str, graph: Path, limit: float | None, load_limit: float | No
         return out
     for q in list_queries(ROOT / "queries"):
         params = example_params(q)
-        if params is None:
+        if params is None or (ONLY and q.name not in ONLY):
             continue
         best, rows = None, None
         for _ in range(2):
@@ -122,7 +123,7 @@ def virtuoso_run(server, graph: Path, limit: float) -> dict:
     out = {"engine": "virtuoso", "load_s": time.perf_counter() - started, "queries": {}}
     for q in list_queries(ROOT / "queries"):
         params = example_params(q)
-        if params is None:
+        if params is None or (ONLY and q.name not in ONLY):
             continue
         best, rows = None, None
         for _ in range(2):
@@ -167,6 +168,8 @@ def cold_start(kent: Path, repeat: int = 7) -> dict:
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         return min(walls), min(cpus)
+    from icsgraph.queries import save_store
+    save_store(kent)  # as 'icsgraph build' leaves it: the graph's store kept beside it
     project = kent.parent.parent if kent.parent.name == "build" else None
     command = [sys.executable, "-m", "icsgraph.cli", "query", "services-for-topic", "-p", "topic=loneliness"]
     if project is not None:
@@ -210,6 +213,7 @@ def main() -> None:
     parser.add_argument("--no-virtuoso", action="store_true")
     parser.add_argument("--no-rdflib", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--queries", nargs="+", default=[], help="only these canned queries (default: all)")
     parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -217,12 +221,15 @@ def main() -> None:
         print(json.dumps(worker(engine, Path(graph), float(limit) or None, float(load_limit) or None)))
         return
 
+    if args.queries:
+        os.environ["BENCH_QUERIES"] = ",".join(args.queries)
+        ONLY.update(args.queries)
     from national import generate
     from icsgraph.queries import list_queries
     if not args.graph.exists():
         subprocess.run([sys.executable, "-m", "icsgraph.cli", "build"], cwd=ROOT, check=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
-    queries = [q for q in list_queries(ROOT / "queries") if example_params(q) is not None]
+    queries = [q for q in list_queries(ROOT / "queries") if example_params(q) is not None and (not ONLY or q.name in ONLY)]
     os.environ["ICSGRAPH_ENDPOINT_TIMEOUT"] = str(args.virtuoso_timeout)
     server = None
     if not args.no_virtuoso:
