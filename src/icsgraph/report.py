@@ -3,9 +3,10 @@
 Every figure is the answer of a canned query run through `queries.run_query` (so the same
 update comes from a remote SPARQL store with --endpoint): action-status, outcome-progress,
 directorate-progress, returns-history, indicator-targets, indicator-trend. The status counts
-and missing returns are counted from the action-status answer as the record stood (the
+and missing returns are counted from the action-status answer as the record stood: the
 outcome-progress, directorate-progress and returns-missing queries give the same counts on
-Oxigraph and rdflib, but not for actions added later, and Virtuoso 7 miscounts them).
+all four engines (tests/test_engines.py), but they count an action an officer added to the
+tables after the quarter's update was taken, which the update leaves out.
 This module only arranges the answers, works out the Open SDG progress measure for each
 indicator, draws the charts (matplotlib, SVG) and writes HTML, Markdown, CSV or JSON.
 
@@ -350,9 +351,10 @@ def _has_query(name: str, queries_dir=None) -> bool:
 def _counts(actions: list[dict], key: str, rows: list[dict]) -> list[dict]:
     """The outcome-progress / directorate-progress rows with their counts taken from the
     action-status answer (status for the quarter; an action closed by an earlier return keeps
-    that status). On Oxigraph and rdflib the two agree (tested); Virtuoso 7 drops the rows
-    of actions with a return from those two aggregate queries, and action-status is the
-    answer it gets right, so the update counts from it on every engine."""
+    that status). They agree (tested) except for an action added to the tables after the
+    update was taken: the update leaves it out (as_it_stood), those two queries count it
+    (2025-Q3 of the INVENTED example with A-GET-99: 18 GET actions against 17), so the
+    update counts from action-status."""
     code_of = {"Not started": "not_started", "On track": "on_track", "At risk": "at_risk", "Off track": "off_track",
                "Complete": "complete", "Stopped": "stopped"}
     out = []
