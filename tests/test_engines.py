@@ -22,8 +22,6 @@ from icsgraph.queries import list_queries, load_graph, run_query
 
 QUERIES = list_queries(ROOT / "queries")
 ENGINES = ["rdflib", "oxigraph-server", "virtuoso"]
-# (query, engine) pairs still being reshaped by their owner: the current shape is known to differ
-PENDING: dict = {}
 
 
 @pytest.fixture(scope="session")
@@ -130,8 +128,6 @@ def assert_same(query, engine, expected, got):
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
 def test_same_answer_on_every_engine(query, engine, engine_args, request):
-    if (query.name, engine) in PENDING:
-        request.applymarker(pytest.mark.xfail(reason=PENDING[query.name, engine], strict=False))
     assert_same(query, engine, answer(engine_args, "embedded", query), answer(engine_args, engine, query))
 
 
@@ -229,20 +225,10 @@ def quarter_args(quarter, request):
                                        "virtuoso": "quarter_on_virtuoso"})
 
 
-# (query, engine) pairs on the graph with returns whose owner is reshaping them
-MONITORING_PENDING = {
-    ("action-status", "virtuoso"): "compares quarters as '?previous_period < ?_period', which Virtuoso 7 "
-                                   "answers wrongly once compiled on a graph with no returns (STR() on "
-                                   "both sides fixes it, as in directorate-progress); owned by 'shapes'",
-}
-
-
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("query,params", MONITORING_CASES,
                          ids=[f"{q.name}-{'-'.join(p.values()) or 'all'}" for q, p in MONITORING_CASES])
 def test_monitoring_queries_agree_on_a_graph_with_returns(query, params, engine, quarter_args, request):
-    if (query.name, engine) in MONITORING_PENDING:
-        request.applymarker(pytest.mark.xfail(reason=MONITORING_PENDING[query.name, engine], strict=False))
     got = answer(quarter_args, engine, query, params)
     assert_same(query, engine, answer(quarter_args, "embedded", query, params), got)
     if query.name == "actions-at-risk":  # worst first (its ORDER BY starts with an expression)
