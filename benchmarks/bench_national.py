@@ -74,15 +74,12 @@ def timed(fn, limit: float | None):
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def worker(engine: str, graph: Path, limit: float | None, load_limit: float | None) -> dict:
-    """Runs in its own process: load the graph, run every canned query (best of two)."""
-    from icsgraph.queries import list_queries, load_graph, run_query
-    out = {"engine": engine, "queries": {}}
-    seconds, g = timed(lambda: load_graph(graph, engine), load_limit)
-    out["load_s"] = seconds
-    out["peak_mib"] = out["load_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if g is None:
-        return out
+def measure_queries(ask, limit: float | None = None) -> dict:
+    """Every canned query with its example values (only those of --queries, if given), best of
+    two, through `ask(name, params)`: {name: {"s", "rows"}}, "s" None past `limit` seconds (or
+    the endpoint's own time-out), or {name: {"error"}}."""
+    from icsgraph.queries import list_queries
+    out = {}
     for q in list_queries(ROOT / "queries"):
         params = example_params(q)
         if params is None or (ONLY and q.name not in ONLY):
@@ -90,16 +87,29 @@ def worker(engine: str, graph: Path, limit: float | None, load_limit: float | No
         best, rows = None, None
         for _ in range(2):
             try:
-                seconds, answer = timed(lambda: run_query(q.name, graph=g, queries_dir=ROOT / "queries", **params), limit)
+                seconds, answer = timed(lambda: ask(q.name, params), limit)
             except Exception as e:  # noqa: BLE001 - a benchmark reports, it does not stop
-                out["queries"][q.name] = {"error": str(e)[:200]}
+                text = str(e)
+                out[q.name] = {"s": None} if "did not answer within" in text else {"error": text[:200]}
                 break
             if seconds is None:
                 break
             rows = len(answer)
             best = seconds if best is None else min(best, seconds)
-        if q.name not in out["queries"]:
-            out["queries"][q.name] = {"s": best, "rows": rows}
+        out.setdefault(q.name, {"s": best, "rows": rows})
+    return out
+
+
+def worker(engine: str, graph: Path, limit: float | None, load_limit: float | None) -> dict:
+    """Runs in its own process: load the graph, run every canned query (best of two)."""
+    from icsgraph.queries import load_graph, run_query
+    out = {"engine": engine, "queries": {}}
+    seconds, g = timed(lambda: load_graph(graph, engine), load_limit)
+    out["load_s"] = seconds
+    out["peak_mib"] = out["load_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if g is None:
+        return out
+    out["queries"] = measure_queries(lambda name, params: run_query(name, graph=g, queries_dir=ROOT / "queries", **params), limit)
     out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
@@ -115,36 +125,20 @@ def run_worker(engine: str, graph: Path, limit: float | None, load_limit: float 
 
 def virtuoso_run(server, graph: Path, limit: float) -> dict:
     from icsgraph.endpoint import publish
-    from icsgraph.queries import list_queries, run_query
+    from icsgraph.queries import run_query
     from servers import unique_graph
-    name = unique_graph("national")
+    name_iri = unique_graph("national")
     started = time.perf_counter()
-    publish(graph, server.store_url, name, timeout=3600)
+    publish(graph, server.store_url, name_iri, timeout=3600)
     out = {"engine": "virtuoso", "load_s": time.perf_counter() - started, "queries": {}}
-    for q in list_queries(ROOT / "queries"):
-        params = example_params(q)
-        if params is None or (ONLY and q.name not in ONLY):
-            continue
-        best, rows = None, None
-        for _ in range(2):
-            started = time.perf_counter()
-            try:
-                answer = run_query(q.name, endpoint=server.query_url, endpoint_graph=name,
-                                   queries_dir=ROOT / "queries", **params)
-            except Exception as e:  # noqa: BLE001
-                text = str(e)
-                out["queries"][q.name] = {"s": None} if "did not answer within" in text else {"error": text[:200]}
-                break
-            seconds = time.perf_counter() - started
-            rows = len(answer)
-            best = seconds if best is None else min(best, seconds)
-        out["queries"].setdefault(q.name, {"s": best, "rows": rows})
+    out["queries"] = measure_queries(lambda name, params: run_query(
+        name, endpoint=server.query_url, endpoint_graph=name_iri, queries_dir=ROOT / "queries", **params))
     try:
         status = Path(f"/proc/{server.proc.pid}/status").read_text()
         out["peak_mib"] = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
     except (OSError, StopIteration):
         out["peak_mib"] = None
-    server.isql(f"SPARQL CLEAR GRAPH <{name}>;", timeout=600)
+    server.isql(f"SPARQL CLEAR GRAPH <{name_iri}>;", timeout=600)
     return out
 
 

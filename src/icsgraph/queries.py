@@ -22,14 +22,14 @@ name, code or an unambiguous part of a name, and the query gets the node's IRI b
 closest names.
 
 Parameters are BASIL-named variables (`?_topic`). Their values are *bound*, never pasted
-into the query text: locally through rdflib's initBindings (executed by Oxigraph via
-oxrdflib, or by rdflib's own engine), remotely as a VALUES block of escaped RDF terms.
+into the query text: on the embedded engine as SPARQL substitutions on the pyoxigraph store,
+on rdflib's own engine as initBindings, remotely as a VALUES block of escaped RDF terms.
 """
 from __future__ import annotations
 
 import csv
-import functools
 import datetime as _dt
+import functools
 import io
 import json
 import re
@@ -272,11 +272,16 @@ def load_store(path: Path):
         raise QueryError(f"{path} does not exist: run 'icsgraph build' first")
     key = (str(path.resolve()), path.stat().st_mtime_ns)
     if key not in _STORE_CACHE:
-        store = ox.Store()
-        store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(EMBEDDED_GRAPH))
+        store = _loaded(ox.Store(), path)
         _STORE_CACHE.clear()
         _STORE_CACHE[key] = store
     return _STORE_CACHE[key]
+
+
+def _loaded(store, path: Path):
+    """`store` with the Turtle file at `path` read into its named graph EMBEDDED_GRAPH."""
+    store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(EMBEDDED_GRAPH))
+    return store
 
 
 def store_folder(graph_path: Path) -> Path:
@@ -301,8 +306,7 @@ def save_store(graph_path: Path) -> Path:
     fresh = folder.with_name(f"{folder.name}.new-{os.getpid()}")
     stale = folder.with_name(f"{folder.name}.old-{os.getpid()}")
     shutil.rmtree(fresh, ignore_errors=True)
-    store = ox.Store(str(fresh))
-    store.load(path=str(graph_path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(EMBEDDED_GRAPH))
+    store = _loaded(ox.Store(str(fresh)), graph_path)
     store.flush()
     del store  # closes the database
     (fresh / "SOURCE-SHA256").write_text(_fingerprint(graph_path) + "\n")
@@ -332,12 +336,10 @@ def _embedded(graph):
     if isinstance(graph, ox.Store):
         return graph, ox.NamedNode(EMBEDDED_GRAPH)
     store = getattr(getattr(graph, "store", None), "_inner", None)
-    if isinstance(store, ox.Store) and isinstance(graph.identifier, URIRef):
-        return store, ox.NamedNode(str(graph.identifier))
-    if isinstance(store, ox.Store):
-        from oxrdflib._converter import to_ox
-        return store, to_ox(graph.identifier)
-    return None, None
+    if not isinstance(store, ox.Store):
+        return None, None
+    name = str(graph.identifier)
+    return store, ox.NamedNode(name) if isinstance(graph.identifier, URIRef) else ox.BlankNode(name)
 
 
 def _ox_term(term):
@@ -351,23 +353,24 @@ def _ox_term(term):
     raise QueryError(f"cannot bind {term!r}")
 
 
+def _iri_cell(var: str, iri: str) -> str:
+    """An IRI in an answer: its last segment (a code or id), except in `_iri` columns."""
+    return iri if var.endswith("_iri") else iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
 def _cell(var: str, value) -> str | None:
+    """An rdflib term in an answer as text."""
     if value is None:
         return None
-    if isinstance(value, URIRef) and not var.endswith("_iri"):
-        return str(value).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-    return str(value)
+    return _iri_cell(var, str(value)) if isinstance(value, URIRef) else str(value)
 
 
 def _ox_cell(var: str, value) -> str | None:
-    """A pyoxigraph term as `_cell` gives an rdflib one: IRIs as their last segment (except in
-    `_iri` columns), literals as their text."""
+    """A pyoxigraph term in an answer as text, as `_cell` gives an rdflib one."""
     if value is None:
         return None
-    text = value.value
-    if not var.endswith("_iri") and isinstance(value, ox.NamedNode):
-        return text.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-    return text
+    return _iri_cell(var, value.value) if isinstance(value, ox.NamedNode) else value.value
+
 
 LIST_SEPARATOR = "||"   # what a query's GROUP_CONCAT writes between the values of a list
 _NUMBERS = re.compile(r"(\d+)")
@@ -493,7 +496,7 @@ def run_on_endpoint(query: CannedQuery, endpoint: str, params: dict[str, str] | 
             if cell is None:
                 row[v] = None
             elif cell.get("type") == "uri":
-                row[v] = _cell(v, URIRef(cell["value"]))
+                row[v] = _iri_cell(v, cell["value"])
             else:
                 row[v] = cell.get("value")
         rows.append(row)

@@ -28,7 +28,7 @@ from rdflib import URIRef
 
 from .queries import KINDS, CannedQuery, QueryError
 
-__all__ = ["NameNotFound", "resolve", "choices", "forget", "KINDS", "normalise"]
+__all__ = ["NameNotFound", "resolve", "choices", "KINDS", "normalise"]
 
 
 class NameNotFound(QueryError):
@@ -109,7 +109,7 @@ def _rows(kind: str, graph=None, endpoint: str | None = None, endpoint_graph: st
         from .project import Paths
         from .queries import load_store
         graph = load_store(Paths().graph)
-    # read once per graph object (a graph changed in place after that needs `forget(graph)`)
+    # read once per graph object (load_graph and load_store give a new one when the file changes)
     key = ("local", id(graph), kind)
     hit = _CACHE.get(key)
     if hit and hit[2] is graph:
@@ -119,12 +119,6 @@ def _rows(kind: str, graph=None, endpoint: str | None = None, endpoint_graph: st
         _CACHE.clear()
     _CACHE[key] = (time.monotonic(), rows, graph)
     return rows
-
-
-def forget(graph=None) -> None:
-    """Read the names again next time (all graphs', or one graph's after it changed in place)."""
-    for key in [k for k, v in _CACHE.items() if graph is None or (k[0] == "local" and k[1] == id(graph))]:
-        del _CACHE[key]
 
 
 def _nodes(kind: str, **where) -> list[dict]:
